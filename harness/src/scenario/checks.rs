@@ -1,0 +1,175 @@
+//! Checks that need the whole case: placeholders, and the users that steps name.
+
+use serde_json::Value;
+
+use super::model::{Document, LoginMethod, Step};
+use super::placeholder;
+use super::source::{Diagnostic, SourceFile, SourceMap, Span, escape_token};
+use super::suggest;
+
+pub fn document(
+    value: &Value,
+    doc: &Document,
+    file: &SourceFile,
+    map: &SourceMap,
+) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let internal: Vec<&str> = internal_users(doc);
+    placeholders(value, "", &internal, file, map, &mut errors);
+    users(doc, file, map, &mut errors);
+    steps(doc, &internal, file, map, &mut errors);
+    errors
+}
+
+/// The internal users a case defines (the keys of `internal_users.yml`, less `_meta`).
+pub fn internal_users(doc: &Document) -> Vec<&str> {
+    doc.opensearch
+        .security
+        .internal_users
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "_meta")
+        .collect()
+}
+
+fn placeholders(
+    v: &Value,
+    pointer: &str,
+    internal: &[&str],
+    file: &SourceFile,
+    map: &SourceMap,
+    out: &mut Vec<Diagnostic>,
+) {
+    match v {
+        Value::String(s) => {
+            let here = map.locate(pointer).map(|o| o.value);
+            match placeholder::find(s) {
+                Err(offset) => out.push(
+                    Diagnostic::at(
+                        file,
+                        here.map(|sp| inside(file, sp, "${", offset)),
+                        "`${` without a closing `}`",
+                    )
+                    .with_help(Some("close the placeholder, e.g. `${idp.url}`".into())),
+                ),
+                Ok(found) => {
+                    for f in found
+                        .iter()
+                        .filter(|f| !placeholder::is_known(f.name, internal))
+                    {
+                        let text = format!("${{{}}}", f.name);
+                        let mut known: Vec<String> =
+                            placeholder::NAMES.iter().map(|n| n.to_string()).collect();
+                        known.extend(
+                            internal
+                                .iter()
+                                .map(|u| format!("internal_users.{u}.password")),
+                        );
+                        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                        out.push(
+                            Diagnostic::at(
+                                file,
+                                here.map(|sp| inside(file, sp, &text, f.offset)),
+                                format!("unknown placeholder `{text}`"),
+                            )
+                            .with_help(suggest::help(f.name, &known)),
+                        );
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                placeholders(item, &format!("{pointer}/{i}"), internal, file, map, out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, item) in m {
+                placeholders(
+                    item,
+                    &format!("{pointer}/{}", escape_token(k)),
+                    internal,
+                    file,
+                    map,
+                    out,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Narrows a string's span to `needle` when it is on the string's first line (a quoted or plain scalar);
+/// otherwise keeps the whole string's span.
+fn inside(file: &SourceFile, string: Span, needle: &str, offset: usize) -> Span {
+    let Some(line) = file.text.lines().nth(string.line - 1) else {
+        return string;
+    };
+    let chars: Vec<char> = line.chars().collect();
+    let from = (string.column - 1).min(chars.len());
+    let rest: String = chars[from..].iter().collect();
+    // The string's text starts at or after its span (quotes, escapes), so its n-th character is at or after n.
+    let needle_at = rest
+        .match_indices(needle)
+        .map(|(b, _)| rest[..b].chars().count())
+        .find(|c| *c >= offset);
+    match needle_at {
+        Some(c) => string.shifted(c, needle.chars().count()),
+        None => string,
+    }
+}
+
+fn users(doc: &Document, file: &SourceFile, map: &SourceMap, out: &mut Vec<Diagnostic>) {
+    let users = &doc.idp.users;
+    for (i, u) in users.iter().enumerate() {
+        if users[..i].iter().any(|o| o.username == u.username) {
+            let span = map
+                .locate(&format!("/idp/users/{i}/username"))
+                .map(|o| o.value);
+            out.push(Diagnostic::at(
+                file,
+                span,
+                format!("duplicate IdP user `{}`", u.username),
+            ));
+        }
+    }
+}
+
+fn steps(
+    doc: &Document,
+    internal: &[&str],
+    file: &SourceFile,
+    map: &SourceMap,
+    out: &mut Vec<Diagnostic>,
+) {
+    let idp_users: Vec<&str> = doc.idp.users.iter().map(|u| u.username.as_str()).collect();
+    let mut logged_in: Vec<&str> = Vec::new();
+    for (i, step) in doc.steps.iter().enumerate() {
+        let (kind, user) = match step {
+            Step::Login(l) => ("login", l.user.as_str()),
+            Step::Authinfo(a) => ("authinfo", a.user.as_str()),
+        };
+        let at = format!("/steps/{i}/{kind}/user");
+        let span = map.locate(&at).map(|o| o.value);
+        let problem = match step {
+            Step::Login(l) if l.method == LoginMethod::Openid && !idp_users.contains(&user) => {
+                Some((format!("step {} logs in as `{user}` through the IdP, but `idp.users` has no `{user}`", i + 1), suggest::help(user, &idp_users)))
+            }
+            Step::Login(l) if l.method == LoginMethod::Basic && l.password.is_none() && !internal.contains(&user) => Some((
+                format!("step {} logs in as `{user}` with basic auth, but `internal_users` has no `{user}`", i + 1),
+                suggest::help(user, internal).or(Some("add the user to `opensearch.security.internal_users` or give the step a `password:`".into())),
+            )),
+            Step::Authinfo(_) if !logged_in.contains(&user) => Some((
+                format!("step {} asks authinfo with `{user}`'s token, but no earlier step logs `{user}` in", i + 1),
+                Some(format!("add `- login: {{ user: {user} }}` before it")),
+            )),
+            _ => None,
+        };
+        if let Some((message, help)) = problem {
+            out.push(Diagnostic::at(file, span, message).with_help(help));
+        }
+        if let Step::Login(_) = step {
+            logged_in.push(user);
+        }
+    }
+}
