@@ -130,7 +130,7 @@ pub fn load(file: &SourceFile) -> Result<Scenario, Vec<Diagnostic>> {
     let Value::Object(fields) = &root else {
         return Err(one(Diagnostic::at(
             file,
-            Some(Span::START),
+            map.get("").map(|o| o.value),
             "a scenario file is a YAML mapping (`name:`, `stack:`, `steps:`, …)",
         )));
     };

@@ -24,12 +24,19 @@ pub fn from_value<T: DeserializeOwned>(
                 Unknown => {}
             }
         }
-        describe(e.inner().to_string(), pointer, file, map)
+        let node = value.pointer(&pointer[at.len()..]);
+        describe(e.inner().to_string(), pointer, node, file, map)
     })
 }
 
 /// serde's wording, made specific: which field, where, and what would have been right.
-fn describe(raw: String, mut pointer: String, file: &SourceFile, map: &SourceMap) -> Diagnostic {
+fn describe(
+    raw: String,
+    mut pointer: String,
+    node: Option<&Value>,
+    file: &SourceFile,
+    map: &SourceMap,
+) -> Diagnostic {
     let quoted = backticked(&raw);
     if raw.starts_with("unknown field") {
         let (field, expected) = quoted
@@ -58,21 +65,18 @@ fn describe(raw: String, mut pointer: String, file: &SourceFile, map: &SourceMap
             .split_first()
             .map(|(f, e)| (f.clone(), e.to_vec()))
             .unwrap_or_default();
-        let span = map.locate(&pointer).map(|o| o.value);
         let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
-        // An externally tagged enum (a step) names its kind with a key; a plain enum is a value.
-        let message = if pointer.ends_with(&format!("/{}", escape_token(&given))) {
-            format!(
-                "unknown step kind `{given}` in {}",
-                where_(pointer.rsplit_once('/').map_or("", |p| p.0))
-            )
-        } else {
-            format!("`{given}` is not a valid value for `{}`", dotted(&pointer))
-        };
-        let span = if message.starts_with("unknown step") {
-            map.locate(&pointer).map(|o| o.name())
-        } else {
-            span
+        // An externally tagged enum (a step) names its kind with the one key of a mapping; a plain enum is a value.
+        let (span, message) = match node {
+            Some(Value::Object(m)) if m.len() == 1 && m.contains_key(&given) => (
+                map.locate(&format!("{pointer}/{}", escape_token(&given)))
+                    .map(|o| o.name()),
+                format!("unknown kind `{given}` in {}", where_(&pointer)),
+            ),
+            _ => (
+                map.locate(&pointer).map(|o| o.value),
+                format!("`{given}` is not a valid value for `{}`", dotted(&pointer)),
+            ),
         };
         return Diagnostic::at(file, span, message).with_help(suggest::help(&given, &expected));
     }
