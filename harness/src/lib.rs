@@ -1,4 +1,9 @@
 //! The harness library: scenario files, rendering of every component's configuration, certificates.
 //! See `ARCHITECTURE.md` for the map.
 
+pub mod certs;
+pub mod redact;
+pub mod render;
 pub mod scenario;
+pub mod secrets;
+pub mod topology;

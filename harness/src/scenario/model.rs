@@ -7,6 +7,14 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// The name a value has in scenario files (`hashed_user_id`, `per_provider`, …): serde's, so there is one spelling.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        other => panic!("wire_name is for unit enum values, got {other:?}"),
+    }
+}
+
 /// Everything a case runs: the stack, the IdP, OpenSearch's and Dashboards' configuration, and the steps.
 /// Defaults are already filled in (see `defaults.rs`), so every field is present.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -113,19 +121,6 @@ pub enum ScopeMapping {
     OfflineAccess,
 }
 
-impl ScopeMapping {
-    /// The scope name the mapping answers to.
-    pub fn scope(self) -> &'static str {
-        match self {
-            ScopeMapping::Openid => "openid",
-            ScopeMapping::Email => "email",
-            ScopeMapping::Profile => "profile",
-            ScopeMapping::Entitlements => "entitlements",
-            ScopeMapping::OfflineAccess => "offline_access",
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum IssuerMode {
@@ -210,19 +205,6 @@ pub enum LogLevel {
     Error,
     #[serde(alias = "OFF")]
     Off,
-}
-
-impl LogLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogLevel::Trace => "trace",
-            LogLevel::Debug => "debug",
-            LogLevel::Info => "info",
-            LogLevel::Warn => "warn",
-            LogLevel::Error => "error",
-            LogLevel::Off => "off",
-        }
-    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
