@@ -104,7 +104,8 @@ pub fn placeholder_values(doc: &Document, topology: &Topology, certs: &RunCertif
 /// YAML for OpenSearch and Dashboards, which read YAML 1.1: strings like `on` stay quoted, and long strings stay
 /// on one line rather than folded (easier to read and to grep).
 fn yaml(file: &str, value: &impl Serialize) -> Result<String, RenderError> {
-    let options = serde_saphyr::SerializerOptions { prefer_block_scalars: false, ..Default::default() };
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.prefer_block_scalars = false;
     serde_saphyr::to_string_with_options(value, options)
         .map_err(|e| RenderError::Yaml { file: file.to_owned(), message: e.to_string() })
 }
