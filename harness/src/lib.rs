@@ -6,4 +6,5 @@ pub mod redact;
 pub mod render;
 pub mod scenario;
 pub mod secrets;
+pub mod select;
 pub mod topology;

@@ -1,15 +1,94 @@
-fn main() {
-    let path = std::env::args().nth(1).unwrap();
-    match harness::scenario::load_path(std::path::Path::new(&path)) {
-        Ok(s) => {
-            for c in s.cases {
-                println!("{} {:?}", c.name(), c.expect.login)
-            }
-        }
-        Err(es) => {
-            for e in es {
-                println!("{e}")
-            }
+//! `cargo xtask`: the harness's command line. Each subcommand is a module; this file only parses arguments.
+
+mod render;
+mod scenarios;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// End-to-end single sign-on harness for OpenSearch.
+///
+/// A scenario file (YAML, format v1, see SCENARIOS.md) describes a stack — OpenSearch with its security plugin,
+/// Dashboards, an identity provider, Caddy — a login, and what should happen. The harness checks the files, renders
+/// every component's configuration and certificates, and (in later commands) runs the login for real.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, max_term_width = 110)]
+struct Cli {
+    /// Folder that scenario names are looked up in.
+    #[arg(long, global = true, value_name = "DIR", default_value_os_t = default_scenarios_dir())]
+    scenarios_dir: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check scenario files and list the cases they expand to.
+    ///
+    /// Every error names its file, line and column, shows the line, and suggests the nearest valid name where
+    /// there is one. Exits non-zero if any file is invalid.
+    ///
+    /// Examples:
+    ///   cargo xtask scenarios                      every file in scenarios/
+    ///   cargo xtask scenarios authentik-jwe        one scenario, by name
+    ///   cargo xtask scenarios ./my-report.yaml --format json
+    #[command(verbatim_doc_comment)]
+    Scenarios {
+        /// Scenario files, folders of them, or scenario names (default: every file in the scenarios folder).
+        #[arg(value_name = "PATH|NAME")]
+        targets: Vec<String>,
+        /// `text` for people; `json` for tools: a list of {"scenario", "variant"}.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Write every file the harness would give OpenSearch, Dashboards, authentik and Caddy, with fresh
+    /// certificates and secrets, for the cases of one scenario — before anything is started.
+    ///
+    /// One case is written straight into DIR; several go into one subfolder each (named after the variant).
+    /// The files hold real generated secrets and private keys: they are what the components would read.
+    ///
+    /// Examples:
+    ///   cargo xtask render authentik-jwe --variant 'jwe=on,roles_key=groups,auth=single' --out /tmp/jwe
+    ///   cargo xtask render authentik-jwe --variant 'jwe=off,*' --out /tmp/jwe-off
+    #[command(verbatim_doc_comment)]
+    Render {
+        /// A scenario file or name.
+        #[arg(value_name = "SCENARIO")]
+        scenario: String,
+        /// Only the variants whose name matches (`*` is a wildcard).
+        #[arg(long, value_name = "GLOB")]
+        variant: Option<String>,
+        /// Folder to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// `scenarios/` of the workspace this xtask was built from.
+fn default_scenarios_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scenarios { targets, format } => scenarios::run(&targets, &cli.scenarios_dir, format),
+        Command::Render { scenario, variant, out } => render::run(&scenario, variant.as_deref(), &out, &cli.scenarios_dir),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }
