@@ -9,7 +9,7 @@ pub fn render(i: &Inputs, files: &mut RunFiles) {
     let mut out = String::from(
         "# Rendered by sso-harness. Caddy terminates TLS for the IdP and Dashboards with the run's certificates;\n\
          # reverse_proxy keeps the Host header and sets X-Forwarded-Proto, which the IdP derives its issuer from.\n\
-         {\n\tadmin off\n\tpersist_config off\n\tauto_https disable_redirects\n\tskip_install_trust\n}\n",
+         {\n\tadmin off\n\tauto_https disable_redirects\n\tskip_install_trust\n}\n",
     );
     let dir = &t.caddy_cert_dir;
     for (host, name, upstream) in [
