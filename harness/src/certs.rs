@@ -3,8 +3,9 @@
 //! certificate + key). Private keys are PKCS#8 PEM, which OpenSearch requires.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256, RsaKeySize, SignatureAlgorithm,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256, RsaKeySize,
+    SignatureAlgorithm,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -30,7 +31,12 @@ pub struct Dn(pub &'static [(DnType, &'static str)]);
 impl Dn {
     /// The RFC 2253 string OpenSearch compares against (`plugins.security.authcz.admin_dn`): most specific first.
     pub fn rfc2253(&self) -> String {
-        self.0.iter().rev().map(|(t, v)| format!("{}={v}", short_name(t))).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .rev()
+            .map(|(t, v)| format!("{}={v}", short_name(t)))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     fn to_rcgen(&self) -> DistinguishedName {
@@ -54,7 +60,10 @@ fn short_name(t: &DnType) -> &'static str {
     }
 }
 
-pub const CA_DN: Dn = Dn(&[(DnType::OrganizationName, "sso-harness"), (DnType::CommonName, "sso-harness run CA")]);
+pub const CA_DN: Dn = Dn(&[
+    (DnType::OrganizationName, "sso-harness"),
+    (DnType::CommonName, "sso-harness run CA"),
+]);
 /// The client certificate the harness uses for the security REST API.
 pub const ADMIN_DN: Dn = Dn(&[
     (DnType::OrganizationName, "sso-harness"),
@@ -88,19 +97,53 @@ impl RunCertificates {
         let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         let mut ca = params(&CA_DN, &[], now)?;
         ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let ca_cert = ca.self_signed(&ca_key)?.pem();
         let issuer = Issuer::new(ca, ca_key);
 
         let server = [ExtendedKeyUsagePurpose::ServerAuth];
         // Transport TLS uses the node certificate both ways.
-        let both = [ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
-        let node_names = [hosts.opensearch.as_str(), "opensearch", "localhost", "127.0.0.1", "::1"];
+        let both = [
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        let node_names = [
+            hosts.opensearch.as_str(),
+            "opensearch",
+            "localhost",
+            "127.0.0.1",
+            "::1",
+        ];
         Ok(RunCertificates {
             node: leaf(&issuer, &NODE_DN, &node_names, &both, Key::Rsa, now)?,
-            admin: leaf(&issuer, &ADMIN_DN, &[], &[ExtendedKeyUsagePurpose::ClientAuth], Key::Rsa, now)?,
-            idp_site: leaf(&issuer, &SITE_DN, &[hosts.idp.as_str()], &server, Key::Rsa, now)?,
-            dashboards_site: leaf(&issuer, &SITE_DN, &[hosts.dashboards.as_str()], &server, Key::Rsa, now)?,
+            admin: leaf(
+                &issuer,
+                &ADMIN_DN,
+                &[],
+                &[ExtendedKeyUsagePurpose::ClientAuth],
+                Key::Rsa,
+                now,
+            )?,
+            idp_site: leaf(
+                &issuer,
+                &SITE_DN,
+                &[hosts.idp.as_str()],
+                &server,
+                Key::Rsa,
+                now,
+            )?,
+            dashboards_site: leaf(
+                &issuer,
+                &SITE_DN,
+                &[hosts.dashboards.as_str()],
+                &server,
+                Key::Rsa,
+                now,
+            )?,
             idp_signing_rsa: leaf(&issuer, &IDP_KEY_DN, &[], &[], Key::Rsa, now)?,
             idp_signing_ec: leaf(&issuer, &IDP_KEY_DN, &[], &[], Key::Ec, now)?,
             idp_encryption: leaf(&issuer, &IDP_KEY_DN, &[], &[], Key::Rsa, now)?,
@@ -109,9 +152,15 @@ impl RunCertificates {
     }
 }
 
-const IDP_KEY_DN: Dn = Dn(&[(DnType::OrganizationName, "sso-harness"), (DnType::CommonName, "sso-harness IdP key")]);
+const IDP_KEY_DN: Dn = Dn(&[
+    (DnType::OrganizationName, "sso-harness"),
+    (DnType::CommonName, "sso-harness IdP key"),
+]);
 
-const SITE_DN: Dn = Dn(&[(DnType::OrganizationName, "sso-harness"), (DnType::CommonName, "sso-harness site")]);
+const SITE_DN: Dn = Dn(&[
+    (DnType::OrganizationName, "sso-harness"),
+    (DnType::CommonName, "sso-harness site"),
+]);
 
 #[derive(Clone, Copy)]
 enum Key {
@@ -136,14 +185,22 @@ fn leaf(
     now: OffsetDateTime,
 ) -> Result<Pem, rcgen::Error> {
     let key = match key {
-        Key::Rsa => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256 as &SignatureAlgorithm, RsaKeySize::_2048)?,
+        Key::Rsa => {
+            KeyPair::generate_rsa_for(&PKCS_RSA_SHA256 as &SignatureAlgorithm, RsaKeySize::_2048)?
+        }
         Key::Ec => KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?,
     };
     let mut p = params(dn, names, now)?;
-    p.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     p.extended_key_usages = usages.to_vec();
     let cert = p.signed_by(&key, issuer)?;
-    Ok(Pem { cert: cert.pem(), key: key.serialize_pem() })
+    Ok(Pem {
+        cert: cert.pem(),
+        key: key.serialize_pem(),
+    })
 }
 
 #[cfg(test)]
@@ -152,6 +209,9 @@ mod tests {
 
     #[test]
     fn rfc2253_puts_the_most_specific_attribute_first() {
-        assert_eq!(ADMIN_DN.rfc2253(), "CN=harness-admin,OU=harness,O=sso-harness");
+        assert_eq!(
+            ADMIN_DN.rfc2253(),
+            "CN=harness-admin,OU=harness,O=sso-harness"
+        );
     }
 }

@@ -8,8 +8,14 @@ use regex::Regex;
 static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         // PEM blocks, also when indented inside YAML block literals.
-        (r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----[^-]*-----END [A-Z ]*PRIVATE KEY-----", "[private key]"),
-        (r"-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----", "[certificate]"),
+        (
+            r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----[^-]*-----END [A-Z ]*PRIVATE KEY-----",
+            "[private key]",
+        ),
+        (
+            r"-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----",
+            "[certificate]",
+        ),
         (r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}", "[bcrypt]"),
         // JWS (3 parts) and JWE (5 parts): base64url JSON headers start with `eyJ`.
         (r"eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){2,4}", "[token]"),
@@ -69,7 +75,10 @@ mod tests {
 
     #[test]
     fn a_longer_secret_is_replaced_before_a_shorter_one_inside_it() {
-        let r = Redactor::new([("short".to_owned(), "abcd".to_owned()), ("long".to_owned(), "abcdefgh".to_owned())]);
+        let r = Redactor::new([
+            ("short".to_owned(), "abcd".to_owned()),
+            ("long".to_owned(), "abcdefgh".to_owned()),
+        ]);
         assert_eq!(r.redact("abcdefgh abcd"), "[long] [short]");
     }
 }

@@ -24,7 +24,9 @@ impl std::fmt::Debug for Secrets {
 impl Secrets {
     /// Fresh secrets for a run.
     pub fn random() -> Self {
-        Secrets { seed: rand::random() }
+        Secrets {
+            seed: rand::random(),
+        }
     }
 
     /// Fixed secrets (tests and snapshots).
@@ -44,12 +46,17 @@ impl Secrets {
     /// A 32-character alphanumeric secret named `name`.
     pub fn generate(&self, name: &str) -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        self.digest("secret", name).iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+        self.digest("secret", name)
+            .iter()
+            .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+            .collect()
     }
 
     /// 16 bytes of salt for the bcrypt hash of `name`'s password.
     pub fn salt(&self, name: &str) -> [u8; 16] {
-        self.digest("salt", name)[..16].try_into().expect("16 of 32 bytes")
+        self.digest("salt", name)[..16]
+            .try_into()
+            .expect("16 of 32 bytes")
     }
 
     /// `value` itself, or a generated secret named `name` when it is `generated` or absent.
@@ -61,7 +68,10 @@ impl Secrets {
     }
 
     pub fn client_secret(&self, p: &Provider) -> String {
-        self.resolve(Some(&p.client_secret), &format!("client_secret/{}", p.client_id))
+        self.resolve(
+            Some(&p.client_secret),
+            &format!("client_secret/{}", p.client_id),
+        )
     }
 
     /// The password of an IdP user (`idp.users[].password`).
@@ -79,12 +89,21 @@ impl Secrets {
 
     /// Every secret a case uses, with a label for redaction: `[client_secret]`, `[password alice]`, …
     pub fn of_case(&self, doc: &Document) -> Vec<(String, String)> {
-        let mut out = vec![("client_secret".to_owned(), self.client_secret(&doc.idp.provider))];
+        let mut out = vec![(
+            "client_secret".to_owned(),
+            self.client_secret(&doc.idp.provider),
+        )];
         for u in &doc.idp.users {
-            out.extend(self.idp_password(doc, &u.username).map(|p| (format!("password {}", u.username), p)));
+            out.extend(
+                self.idp_password(doc, &u.username)
+                    .map(|p| (format!("password {}", u.username), p)),
+            );
         }
         for name in doc.opensearch.security.internal_users.keys() {
-            out.extend(self.internal_password(doc, name).map(|p| (format!("password {name}"), p)));
+            out.extend(
+                self.internal_password(doc, name)
+                    .map(|p| (format!("password {name}"), p)),
+            );
         }
         out
     }

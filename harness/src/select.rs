@@ -9,7 +9,8 @@ use crate::scenario::{self, Case, Diagnostic, Scenario};
 /// What the user named: files, folders of files, or scenario names looked up in `dir`.
 pub fn files(args: &[String], dir: &Path) -> Result<Vec<PathBuf>, String> {
     if args.is_empty() {
-        let all = scenario::files_in(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let all =
+            scenario::files_in(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         return Ok(all.iter().map(|p| shown(p)).collect());
     }
     let mut out = Vec::new();
@@ -29,7 +30,10 @@ pub fn files(args: &[String], dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// `path` as a person reads it in messages: relative to the current folder when it is under it.
 fn shown(path: &Path) -> PathBuf {
     let absolute = path.canonicalize().unwrap_or_else(|_| path.to_owned());
-    match std::env::current_dir().ok().and_then(|cwd| absolute.strip_prefix(cwd).ok().map(Path::to_owned)) {
+    match std::env::current_dir()
+        .ok()
+        .and_then(|cwd| absolute.strip_prefix(cwd).ok().map(Path::to_owned))
+    {
         Some(relative) => relative,
         None => absolute,
     }
@@ -37,8 +41,12 @@ fn shown(path: &Path) -> PathBuf {
 
 /// A scenario name: a file stem in `dir`, or a file whose `name:` says so.
 fn by_name(name: &str, dir: &Path) -> Result<PathBuf, String> {
-    let known = scenario::files_in(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-    if let Some(p) = known.iter().find(|p| p.file_stem().is_some_and(|s| s == name)) {
+    let known =
+        scenario::files_in(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    if let Some(p) = known
+        .iter()
+        .find(|p| p.file_stem().is_some_and(|s| s == name))
+    {
         return Ok(p.clone());
     }
     let (scenarios, _) = scenario::load_all(&known);
@@ -49,7 +57,11 @@ fn by_name(name: &str, dir: &Path) -> Result<PathBuf, String> {
     Err(format!(
         "`{name}` is neither a file nor a scenario in {} (scenarios: {})",
         dir.display(),
-        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
     ))
 }
 
@@ -74,13 +86,23 @@ mod tests {
 
     fn cases() -> Vec<Case> {
         let text = "expect: { login: success }\nmatrix:\n  jwe: { \"on\": {}, \"off\": {} }\n  k: { a: {}, b: {} }\n";
-        scenario::load(&SourceFile { path: "m.yaml".into(), text: text.into() }).unwrap().cases
+        scenario::load(&SourceFile {
+            path: "m.yaml".into(),
+            text: text.into(),
+        })
+        .unwrap()
+        .cases
     }
 
     #[test]
     fn variant_globs_match_with_stars() {
         let all = cases();
-        let names = |g: Option<&str>| all.iter().filter(|c| matches(c, g)).map(|c| c.variant.clone().unwrap()).collect::<Vec<_>>();
+        let names = |g: Option<&str>| {
+            all.iter()
+                .filter(|c| matches(c, g))
+                .map(|c| c.variant.clone().unwrap())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(Some("jwe=on,*")), ["jwe=on,k=a", "jwe=on,k=b"]);
         assert_eq!(names(Some("*k=b")), ["jwe=on,k=b", "jwe=off,k=b"]);
         assert_eq!(names(None).len(), 4);

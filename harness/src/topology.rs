@@ -67,14 +67,24 @@ impl Topology {
             dashboards_bind: "127.0.0.1".into(),
             dashboards_port: ports.dashboards,
             caddy_cert_dir: "certs".into(),
-            opensearch_paths: ComponentPaths { ca_file: "certs/ca.pem".into() },
-            dashboards_paths: ComponentPaths { ca_file: "certs/ca.pem".into() },
-            idp_paths: ComponentPaths { ca_file: "certs/ca.pem".into() },
+            opensearch_paths: ComponentPaths {
+                ca_file: "certs/ca.pem".into(),
+            },
+            dashboards_paths: ComponentPaths {
+                ca_file: "certs/ca.pem".into(),
+            },
+            idp_paths: ComponentPaths {
+                ca_file: "certs/ca.pem".into(),
+            },
         }
     }
 
     fn https_origin(&self, host: &str) -> String {
-        if self.https_port == 443 { format!("https://{host}") } else { format!("https://{host}:{}", self.https_port) }
+        if self.https_port == 443 {
+            format!("https://{host}")
+        } else {
+            format!("https://{host}:{}", self.https_port)
+        }
     }
 
     /// The IdP's public origin (no trailing slash).
@@ -89,7 +99,10 @@ impl Topology {
 
     /// OpenSearch's REST origin, as Dashboards and the harness reach it.
     pub fn opensearch_url(&self) -> String {
-        format!("https://{}:{}", self.hosts.opensearch, self.opensearch_http_port)
+        format!(
+            "https://{}:{}",
+            self.hosts.opensearch, self.opensearch_http_port
+        )
     }
 }
 
@@ -105,6 +118,12 @@ pub struct Ports {
 
 impl Default for Ports {
     fn default() -> Self {
-        Ports { https: 8443, idp: 9000, dashboards: 5601, opensearch_http: 9200, opensearch_transport: 9300 }
+        Ports {
+            https: 8443,
+            idp: 9000,
+            dashboards: 5601,
+            opensearch_http: 9200,
+            opensearch_transport: 9300,
+        }
     }
 }

@@ -40,15 +40,30 @@ fn rfc2253(name: &X509Name) -> String {
 #[test]
 fn the_admin_certificate_subject_is_exactly_the_rendered_admin_dn() {
     let certs = RunCertificates::generate(&Hostnames::default()).unwrap();
-    let file = SourceFile { path: "t.yaml".into(), text: "expect: { login: success }\n".into() };
+    let file = SourceFile {
+        path: "t.yaml".into(),
+        text: "expect: { login: success }\n".into(),
+    };
     let scenario = scenario::load(&file).unwrap();
     let topology = Topology::native(Ports::default());
     let secrets = Secrets::random();
-    let files = render(&Inputs { case: &scenario.cases[0], topology: &topology, certs: &certs, secrets: &secrets }).unwrap();
+    let files = render(&Inputs {
+        case: &scenario.cases[0],
+        topology: &topology,
+        certs: &certs,
+        secrets: &secrets,
+    })
+    .unwrap();
     let yml = &files.0["opensearch/opensearch.yml"];
     let docs = saphyr::Yaml::load_from_str(yml).unwrap();
-    let admin_dn = docs[0]["plugins.security.authcz.admin_dn"][0].as_str().unwrap().to_owned();
-    let nodes_dn = docs[0]["plugins.security.nodes_dn"][0].as_str().unwrap().to_owned();
+    let admin_dn = docs[0]["plugins.security.authcz.admin_dn"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let nodes_dn = docs[0]["plugins.security.nodes_dn"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let admin = der(&certs.admin.cert);
     let (_, admin) = X509Certificate::from_der(&admin).unwrap();
@@ -76,9 +91,13 @@ fn every_certificate_chains_to_the_run_ca_and_every_key_is_pkcs8() {
     ] {
         let d = der(&pem.cert);
         let (_, cert) = X509Certificate::from_der(&d).unwrap();
-        cert.verify_signature(Some(ca.public_key())).unwrap_or_else(|e| panic!("{what}: {e}"));
+        cert.verify_signature(Some(ca.public_key()))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(cert.validity().is_valid(), "{what} is not valid now");
-        assert!(pem.key.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{what}: key is not PKCS#8 PEM");
+        assert!(
+            pem.key.starts_with("-----BEGIN PRIVATE KEY-----\n"),
+            "{what}: key is not PKCS#8 PEM"
+        );
         assert!(!pem.key.contains("RSA PRIVATE KEY") && !pem.key.contains("EC PRIVATE KEY"));
     }
 }
@@ -90,17 +109,30 @@ fn server_certificates_name_every_host_they_are_reached_by() {
     let sans = |pem: &str| -> Vec<String> {
         let d = der(pem);
         let (_, cert) = X509Certificate::from_der(&d).unwrap();
-        let ext = cert.subject_alternative_name().unwrap().expect("SAN extension");
-        ext.value.general_names.iter().map(|n| match n {
-            GeneralName::DNSName(d) => d.to_string(),
-            GeneralName::IPAddress(ip) => format!("{ip:?}"),
-            other => format!("{other:?}"),
-        }).collect()
+        let ext = cert
+            .subject_alternative_name()
+            .unwrap()
+            .expect("SAN extension");
+        ext.value
+            .general_names
+            .iter()
+            .map(|n| match n {
+                GeneralName::DNSName(d) => d.to_string(),
+                GeneralName::IPAddress(ip) => format!("{ip:?}"),
+                other => format!("{other:?}"),
+            })
+            .collect()
     };
     let node = sans(&certs.node.cert);
     assert!(node.contains(&hosts.opensearch), "{node:?}");
     assert!(node.contains(&"localhost".to_owned()));
-    assert!(node.contains(&format!("{:?}", [127u8, 0, 0, 1].as_slice())), "no IP SAN for 127.0.0.1: {node:?}");
+    assert!(
+        node.contains(&format!("{:?}", [127u8, 0, 0, 1].as_slice())),
+        "no IP SAN for 127.0.0.1: {node:?}"
+    );
     assert_eq!(sans(&certs.idp_site.cert), [hosts.idp.clone()]);
-    assert_eq!(sans(&certs.dashboards_site.cert), [hosts.dashboards.clone()]);
+    assert_eq!(
+        sans(&certs.dashboards_site.cert),
+        [hosts.dashboards.clone()]
+    );
 }

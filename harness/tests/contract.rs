@@ -5,8 +5,18 @@ use std::path::Path;
 use harness::scenario::{self, IdpCertificate, Outcome, Step, TokenFormat};
 
 fn load(name: &str) -> scenario::Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contract").join(name);
-    scenario::load_path(&path).unwrap_or_else(|e| panic!("{}", e.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")))
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/contract")
+        .join(name);
+    scenario::load_path(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
 }
 
 #[test]
@@ -26,19 +36,39 @@ fn the_whole_file_example_expands_to_its_variant_then_its_matrix_cells() {
     // The variant names `login` and `authinfo`: it keeps the top-level `token` and `opensearch_log`.
     let v = &s.cases[0].expect;
     assert_eq!(v.login, Some(Outcome::Success));
-    assert_eq!(v.authinfo.as_ref().unwrap().backend_roles.as_deref(), Some(&["admins".to_owned()][..]));
+    assert_eq!(
+        v.authinfo.as_ref().unwrap().backend_roles.as_deref(),
+        Some(&["admins".to_owned()][..])
+    );
     assert_eq!(v.token.as_ref().unwrap().format, Some(TokenFormat::Jwe));
-    assert_eq!(v.opensearch_log.as_ref().unwrap().contains, ["Authentication finally failed"]);
+    assert_eq!(
+        v.opensearch_log.as_ref().unwrap().contains,
+        ["Authentication finally failed"]
+    );
     assert!(!s.cases[0].document.idp.provider.encryption_key);
     // Matrix cells: the first matching rule wins; the edits of every axis apply.
-    let outcomes: Vec<_> = s.cases[1..].iter().map(|c| c.expect.login.unwrap()).collect();
-    assert_eq!(outcomes, [Outcome::MissingRole, Outcome::Success, Outcome::Unauthorized, Outcome::Unauthorized]);
+    let outcomes: Vec<_> = s.cases[1..]
+        .iter()
+        .map(|c| c.expect.login.unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::MissingRole,
+            Outcome::Success,
+            Outcome::Unauthorized,
+            Outcome::Unauthorized
+        ]
+    );
     let on_groups = &s.cases[4].document;
     assert!(on_groups.idp.provider.encryption_key);
     let roles_key = &on_groups.opensearch.security.config["config"]["dynamic"]["authc"]["openid_auth_domain"]
         ["http_authenticator"]["config"]["roles_key"];
     assert_eq!(roles_key, "groups");
-    assert_eq!(s.cases[1].document.stack.idp_certificate, IdpCertificate::Public);
+    assert_eq!(
+        s.cases[1].document.stack.idp_certificate,
+        IdpCertificate::Public
+    );
 }
 
 #[test]
@@ -49,27 +79,64 @@ fn an_almost_empty_file_is_one_case_named_after_the_file_with_every_default() {
     assert_eq!(c.name(), "minimal");
     let d = &c.document;
     assert_eq!(d.stack.opensearch, "3.2.0");
-    assert_eq!(d.idp.users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["alice", "bob"]);
+    assert_eq!(
+        d.idp
+            .users
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
     assert_eq!(d.idp.users[0].groups, ["admins"]);
     assert!(matches!(&d.steps[..], [Step::Login(l)] if l.user == "alice"));
     let openid = &d.opensearch.security.config["config"]["dynamic"]["authc"]["openid_auth_domain"];
-    assert_eq!(openid["http_authenticator"]["config"]["roles_key"], "groups");
+    assert_eq!(
+        openid["http_authenticator"]["config"]["roles_key"],
+        "groups"
+    );
     assert_eq!(openid["http_authenticator"]["challenge"], false);
-    assert_eq!(d.opensearch.security.roles_mapping["all_access"]["backend_roles"][0], "admins");
-    assert_eq!(d.dashboards.config["opensearch_security.auth.type"], "openid");
-    assert_eq!(d.dashboards.config["opensearch_security.cookie.secure"], true);
+    assert_eq!(
+        d.opensearch.security.roles_mapping["all_access"]["backend_roles"][0],
+        "admins"
+    );
+    assert_eq!(
+        d.dashboards.config["opensearch_security.auth.type"],
+        "openid"
+    );
+    assert_eq!(
+        d.dashboards.config["opensearch_security.cookie.secure"],
+        true
+    );
 }
 
 #[test]
 fn variants_replace_add_and_remove_and_keep_unnamed_expect_keys() {
     let s = load("variants-only.yaml");
     let names: Vec<String> = s.cases.iter().map(|c| c.name()).collect();
-    assert_eq!(names, ["variants-only/bob", "variants-only/bob-in-admins", "variants-only/no-bob"]);
+    assert_eq!(
+        names,
+        [
+            "variants-only/bob",
+            "variants-only/bob-in-admins",
+            "variants-only/no-bob"
+        ]
+    );
     assert_eq!(s.cases[0].expect.login, Some(Outcome::MissingRole));
     assert_eq!(s.cases[1].document.idp.users[1].groups, ["admins"]);
-    assert_eq!(s.cases[1].expect.opensearch_log.as_ref().unwrap().not_contains, ["Authentication finally failed"]);
+    assert_eq!(
+        s.cases[1]
+            .expect
+            .opensearch_log
+            .as_ref()
+            .unwrap()
+            .not_contains,
+        ["Authentication finally failed"]
+    );
     assert_eq!(s.cases[2].document.idp.users.len(), 1);
-    assert_eq!(s.cases[2].expect.opensearch_log.as_ref().unwrap().contains, ["x"]);
+    assert_eq!(
+        s.cases[2].expect.opensearch_log.as_ref().unwrap().contains,
+        ["x"]
+    );
 }
 
 #[test]
@@ -77,7 +144,38 @@ fn the_project_scenarios_load_and_have_unique_names() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let paths = scenario::files_in(&dir).unwrap();
     let (scenarios, errors) = scenario::load_all(&paths);
-    assert!(errors.is_empty(), "{}", errors.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{}",
+        errors
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     let cases: usize = scenarios.iter().map(|s| s.cases.len()).sum();
     assert!(cases >= 8, "only {cases} cases");
+}
+
+#[test]
+fn every_render_snapshot_belongs_to_a_current_case() {
+    // insta writes snapshots but never deletes them: a renamed case would leave a stale one behind.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let (scenarios, _) = scenario::load_all(&scenario::files_in(&root.join("scenarios")).unwrap());
+    let mut expected: Vec<String> = scenarios
+        .iter()
+        .flat_map(|s| &s.cases)
+        .map(|c| format!("{}.snap", c.name().replace('/', "@")))
+        .collect();
+    let mut found: Vec<String> = std::fs::read_dir(root.join("snapshots/render"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".snap"))
+        .collect();
+    expected.sort();
+    found.sort();
+    assert_eq!(
+        found, expected,
+        "delete the stale snapshots or run the render tests to create the missing ones"
+    );
 }

@@ -15,7 +15,12 @@ static CERTS: LazyLock<RunCertificates> =
     LazyLock::new(|| RunCertificates::generate(&Default::default()).expect("certificates"));
 
 fn snapshot(path: &Path) -> datatest_stable::Result<()> {
-    let scenario = scenario::load_path(path).map_err(|e| e.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))?;
+    let scenario = scenario::load_path(path).map_err(|e| {
+        e.iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
     let topology = Topology::native(Ports::default());
     let secrets = Secrets::from_seed([7; 32]);
     let mut settings = insta::Settings::clone_current();
@@ -24,11 +29,20 @@ fn snapshot(path: &Path) -> datatest_stable::Result<()> {
     settings.set_omit_expression(true);
     settings.bind(|| {
         for case in &scenario.cases {
-            let files = render(&Inputs { case, topology: &topology, certs: &CERTS, secrets: &secrets }).expect("render");
+            let files = render(&Inputs {
+                case,
+                topology: &topology,
+                certs: &CERTS,
+                secrets: &secrets,
+            })
+            .expect("render");
             let redactor = Redactor::new(secrets.of_case(&case.document));
             let mut text = String::new();
             for (path, contents) in &files.0 {
-                text.push_str(&format!("=== {path} ===\n{}\n", redactor.redact(contents).trim_end()));
+                text.push_str(&format!(
+                    "=== {path} ===\n{}\n",
+                    redactor.redact(contents).trim_end()
+                ));
             }
             insta::assert_snapshot!(case.name().replace('/', "@"), text);
         }

@@ -24,7 +24,13 @@ fn rendered() -> Vec<(String, RunFiles, RunCertificates)> {
     every_case()
         .iter()
         .map(|case| {
-            let files = render(&Inputs { case, topology: &topology, certs: &certs, secrets: &secrets }).unwrap();
+            let files = render(&Inputs {
+                case,
+                topology: &topology,
+                certs: &certs,
+                secrets: &secrets,
+            })
+            .unwrap();
             (case.name(), files, certs.clone())
         })
         .collect()
@@ -34,9 +40,13 @@ fn rendered() -> Vec<(String, RunFiles, RunCertificates)> {
 fn no_placeholder_is_left_and_every_yaml_file_parses() {
     for (case, files, _) in rendered() {
         for (path, text) in &files.0 {
-            assert!(!text.contains("${"), "{case}: {path} still has a placeholder");
+            assert!(
+                !text.contains("${"),
+                "{case}: {path} still has a placeholder"
+            );
             if path.ends_with(".yml") || path.ends_with(".yaml") {
-                let docs = Yaml::load_from_str(text).unwrap_or_else(|e| panic!("{case}: {path}: {e}"));
+                let docs =
+                    Yaml::load_from_str(text).unwrap_or_else(|e| panic!("{case}: {path}: {e}"));
                 assert_eq!(docs.len(), 1, "{case}: {path}");
                 assert!(docs[0].is_mapping(), "{case}: {path} is not a mapping");
             }
@@ -59,8 +69,15 @@ fn the_blueprint_keeps_key_pem_text_byte_for_byte() {
             checked += 1;
             let key = pair["attrs"]["key_data"].as_str().unwrap();
             let cert = pair["attrs"]["certificate_data"].as_str().unwrap();
-            let known = [&certs.idp_signing_rsa, &certs.idp_signing_ec, &certs.idp_encryption];
-            assert!(known.iter().any(|p| p.key == key && p.cert == cert), "{case}: PEM changed in the blueprint");
+            let known = [
+                &certs.idp_signing_rsa,
+                &certs.idp_signing_ec,
+                &certs.idp_encryption,
+            ];
+            assert!(
+                known.iter().any(|p| p.key == key && p.cert == cert),
+                "{case}: PEM changed in the blueprint"
+            );
         }
     }
     assert!(checked > 20, "only {checked} key pairs in all blueprints");
@@ -68,12 +85,19 @@ fn the_blueprint_keeps_key_pem_text_byte_for_byte() {
 
 #[test]
 fn caddy_accepts_every_rendered_caddyfile() {
-    let caddy = which::which("caddy").expect("caddy is not installed: `apt-get install caddy` (.ci/run does it)");
+    let caddy = which::which("caddy")
+        .expect("caddy is not installed: `apt-get install caddy` (.ci/run does it)");
     for (case, files, _) in rendered().into_iter().take(3) {
         let dir = tempfile::tempdir().unwrap();
         files.write_to(dir.path()).unwrap();
         let out = Command::new(&caddy)
-            .args(["validate", "--adapter", "caddyfile", "--config", "Caddyfile"])
+            .args([
+                "validate",
+                "--adapter",
+                "caddyfile",
+                "--config",
+                "Caddyfile",
+            ])
             .current_dir(dir.path().join("caddy"))
             .env("HOME", dir.path())
             .env("XDG_DATA_HOME", dir.path().join("data"))
@@ -81,7 +105,13 @@ fn caddy_accepts_every_rendered_caddyfile() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{case}: caddy validate failed:\n{stderr}");
-        assert!(stderr.contains("Valid configuration") || String::from_utf8_lossy(&out.stdout).contains("Valid configuration"));
+        assert!(
+            out.status.success(),
+            "{case}: caddy validate failed:\n{stderr}"
+        );
+        assert!(
+            stderr.contains("Valid configuration")
+                || String::from_utf8_lossy(&out.stdout).contains("Valid configuration")
+        );
     }
 }

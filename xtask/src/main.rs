@@ -2,6 +2,7 @@
 
 mod render;
 mod scenarios;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,11 +11,16 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// End-to-end single sign-on harness for OpenSearch.
 ///
-/// A scenario file (YAML, format v1, see SCENARIOS.md) describes a stack — OpenSearch with its security plugin,
-/// Dashboards, an identity provider, Caddy — a login, and what should happen. The harness checks the files, renders
-/// every component's configuration and certificates, and (in later commands) runs the login for real.
+/// A scenario file (YAML, format v1: docs/scenario-format.md) describes a stack — OpenSearch with its
+/// security plugin, Dashboards, an identity provider, Caddy — a login, and what should happen. The
+/// harness checks the files and renders every component's configuration and certificates.
 #[derive(Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", version, max_term_width = 110)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    max_term_width = 110
+)]
 struct Cli {
     /// Folder that scenario names are looked up in.
     #[arg(long, global = true, value_name = "DIR", default_value_os_t = default_scenarios_dir())]
@@ -28,8 +34,8 @@ struct Cli {
 enum Command {
     /// Check scenario files and list the cases they expand to.
     ///
-    /// Every error names its file, line and column, shows the line, and suggests the nearest valid name where
-    /// there is one. Exits non-zero if any file is invalid.
+    /// Every error names its file, line and column, shows the line, and suggests the nearest valid
+    /// name where there is one. Exits non-zero if any file is invalid.
     ///
     /// Examples:
     ///   cargo xtask scenarios                      every file in scenarios/
@@ -44,11 +50,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Write every file the harness would give OpenSearch, Dashboards, authentik and Caddy, with fresh
-    /// certificates and secrets, for the cases of one scenario — before anything is started.
+    /// Write every file the components would read, for the cases of one scenario.
     ///
-    /// One case is written straight into DIR; several go into one subfolder each (named after the variant).
-    /// The files hold real generated secrets and private keys: they are what the components would read.
+    /// OpenSearch (opensearch.yml, opensearch-security/*.yml, certificates), Dashboards
+    /// (opensearch_dashboards.yml), authentik (the blueprint) and Caddy (Caddyfile, site
+    /// certificates), with fresh certificates and secrets — before anything is started.
+    ///
+    /// One case is written straight into DIR; several go into one subfolder each (named after the
+    /// variant). The files hold real generated secrets and private keys: they are what the components
+    /// would read.
     ///
     /// Examples:
     ///   cargo xtask render authentik-jwe --variant 'jwe=on,roles_key=groups,auth=single' --out /tmp/jwe
@@ -65,6 +75,20 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Run the test suite (cargo nextest), installing what it needs on a fresh machine first.
+    ///
+    /// Installs Caddy (apt-get, as root) and cargo-nextest (cargo install) when they are missing.
+    /// Arguments after `--` go to nextest.
+    ///
+    /// Examples:
+    ///   cargo xtask test
+    ///   cargo xtask test -- -E 'binary(malformed)'
+    #[command(verbatim_doc_comment)]
+    Test {
+        /// Passed to `cargo nextest run`.
+        #[arg(last = true)]
+        nextest_args: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -75,14 +99,22 @@ enum Format {
 
 /// `scenarios/` of the workspace this xtask was built from.
 fn default_scenarios_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    dir.canonicalize().unwrap_or(dir)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scenarios { targets, format } => scenarios::run(&targets, &cli.scenarios_dir, format),
-        Command::Render { scenario, variant, out } => render::run(&scenario, variant.as_deref(), &out, &cli.scenarios_dir),
+        Command::Scenarios { targets, format } => {
+            scenarios::run(&targets, &cli.scenarios_dir, format)
+        }
+        Command::Test { nextest_args } => test::run(&nextest_args),
+        Command::Render {
+            scenario,
+            variant,
+            out,
+        } => render::run(&scenario, variant.as_deref(), &out, &cli.scenarios_dir),
     };
     match result {
         Ok(code) => code,

@@ -17,12 +17,27 @@ pub fn run(target: &str, variant: Option<&str>, out: &Path, dir: &Path) -> Resul
         for e in &errors {
             eprintln!("{e}\n");
         }
-        bail!("{} error(s) in the scenario file; nothing was written", errors.len());
+        bail!(
+            "{} error(s) in the scenario file; nothing was written",
+            errors.len()
+        );
     }
-    let mut cases: Vec<_> = scenarios.iter().flat_map(|s| &s.cases).filter(|c| select::matches(c, variant)).collect();
+    let mut cases: Vec<_> = scenarios
+        .iter()
+        .flat_map(|s| &s.cases)
+        .filter(|c| select::matches(c, variant))
+        .collect();
     if cases.is_empty() {
-        let all: Vec<String> = scenarios.iter().flat_map(|s| &s.cases).map(|c| c.name()).collect();
-        bail!("no case matches `--variant {}`; the cases are:\n  {}", variant.unwrap_or("*"), all.join("\n  "));
+        let all: Vec<String> = scenarios
+            .iter()
+            .flat_map(|s| &s.cases)
+            .map(|c| c.name())
+            .collect();
+        bail!(
+            "no case matches `--variant {}`; the cases are:\n  {}",
+            variant.unwrap_or("*"),
+            all.join("\n  ")
+        );
     }
     cases.dedup_by_key(|c| c.name());
     let topology = Topology::native(Ports::default());
@@ -30,12 +45,31 @@ pub fn run(target: &str, variant: Option<&str>, out: &Path, dir: &Path) -> Resul
     let secrets = Secrets::random();
     let several = cases.len() > 1;
     for case in &cases {
-        let files = render(&Inputs { case, topology: &topology, certs: &certs, secrets: &secrets })
-            .with_context(|| format!("rendering {}", case.name()))?;
-        let dir = if several { out.join(case.variant.as_deref().unwrap_or(&case.scenario)) } else { out.to_owned() };
-        files.write_to(&dir).with_context(|| format!("writing {}", dir.display()))?;
-        println!("{}: {} files in {}", case.name(), files.0.len(), dir.display());
+        let files = render(&Inputs {
+            case,
+            topology: &topology,
+            certs: &certs,
+            secrets: &secrets,
+        })
+        .with_context(|| format!("rendering {}", case.name()))?;
+        let dir = if several {
+            out.join(case.variant.as_deref().unwrap_or(&case.scenario))
+        } else {
+            out.to_owned()
+        };
+        files
+            .write_to(&dir)
+            .with_context(|| format!("writing {}", dir.display()))?;
+        println!(
+            "{}: {} files in {}",
+            case.name(),
+            files.0.len(),
+            dir.display()
+        );
     }
-    println!("(native layout: Caddy on :{}, OpenSearch on :{}; files hold real secrets and keys)", topology.https_port, topology.opensearch_http_port);
+    println!(
+        "(native layout: Caddy on :{}, OpenSearch on :{}; files hold real secrets and keys)",
+        topology.https_port, topology.opensearch_http_port
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -30,19 +30,41 @@ pub fn run(targets: &[String], dir: &Path, format: Format) -> Result<ExitCode> {
         }
         Format::Text => {
             for s in &scenarios {
-                println!("{}  ({}, {} case{})", s.name, s.path, s.cases.len(), if s.cases.len() == 1 { "" } else { "s" });
+                println!(
+                    "{}  ({}, {} case{})",
+                    s.name,
+                    s.path,
+                    s.cases.len(),
+                    if s.cases.len() == 1 { "" } else { "s" }
+                );
                 if let Some(t) = &s.title {
                     println!("  {t}");
                 }
-                let width = s.cases.iter().map(|c| c.variant.as_deref().unwrap_or("").len()).max().unwrap_or(0);
+                let width = s
+                    .cases
+                    .iter()
+                    .map(|c| c.variant.as_deref().unwrap_or("").len())
+                    .max()
+                    .unwrap_or(0);
                 for c in &s.cases {
                     let login = c.expect.login.map_or("-".to_owned(), |o| wire_name(&o));
-                    println!("    {:width$}  expect login: {login}", c.variant.as_deref().unwrap_or("(one case)"));
+                    println!(
+                        "    {:width$}  expect login: {login}",
+                        c.variant.as_deref().unwrap_or("(one case)")
+                    );
                 }
             }
             let cases: usize = scenarios.iter().map(|s| s.cases.len()).sum();
-            println!("\n{cases} case(s) in {} valid file(s), {} invalid", scenarios.len(), paths.len() - scenarios.len());
+            println!(
+                "\n{cases} case(s) in {} valid file(s), {} invalid",
+                scenarios.len(),
+                paths.len() - scenarios.len()
+            );
         }
     }
-    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -23,10 +23,15 @@ const DEPENDS_ON: &[&str] = &[
 pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
     let doc = &i.case.document;
     let p = &doc.idp.provider;
-    let values = placeholder_values(doc, i.topology, i.certs, i.secrets).with("tls.ca_file", &i.topology.idp_paths.ca_file);
+    let values = placeholder_values(doc, i.topology, i.certs, i.secrets)
+        .with("tls.ca_file", &i.topology.idp_paths.ca_file);
     let mut b = String::new();
     let _ = writeln!(b, "# Rendered by sso-harness for case {}.", i.case.name());
-    let _ = writeln!(b, "version: 1\nmetadata:\n  name: {}\nentries:", q(&format!("sso-harness {}", i.case.name())));
+    let _ = writeln!(
+        b,
+        "version: 1\nmetadata:\n  name: {}\nentries:",
+        q(&format!("sso-harness {}", i.case.name()))
+    );
     for path in DEPENDS_ON {
         let _ = writeln!(
             b,
@@ -45,10 +50,20 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
         key_pair(&mut b, "signing-key", "sso-harness signing key", pem);
     }
     if p.encryption_key {
-        key_pair(&mut b, "encryption-key", "sso-harness encryption key", &i.certs.idp_encryption);
+        key_pair(
+            &mut b,
+            "encryption-key",
+            "sso-harness encryption key",
+            &i.certs.idp_encryption,
+        );
     }
 
-    let groups: BTreeSet<&str> = doc.idp.users.iter().flat_map(|u| u.groups.iter().map(String::as_str)).collect();
+    let groups: BTreeSet<&str> = doc
+        .idp
+        .users
+        .iter()
+        .flat_map(|u| u.groups.iter().map(String::as_str))
+        .collect();
     for g in &groups {
         let _ = writeln!(
             b,
@@ -58,7 +73,10 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
         );
     }
     for u in &doc.idp.users {
-        let password = i.secrets.idp_password(doc, &u.username).expect("the user is in idp.users");
+        let password = i
+            .secrets
+            .idp_password(doc, &u.username)
+            .expect("the user is in idp.users");
         let _ = writeln!(
             b,
             "  - model: authentik_core.user\n    id: {}\n    identifiers:\n      username: {}\n    attrs:\n      name: {}\n      email: {}\n      password: {}",
@@ -68,22 +86,57 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
             q(&u.email()),
             q(&password)
         );
-        let refs: Vec<String> = u.groups.iter().map(|g| format!("!KeyOf {}", q(&format!("group-{g}")))).collect();
+        let refs: Vec<String> = u
+            .groups
+            .iter()
+            .map(|g| format!("!KeyOf {}", q(&format!("group-{g}"))))
+            .collect();
         let _ = writeln!(b, "      groups: [{}]", refs.join(", "));
     }
 
-    let _ = writeln!(b, "  - model: authentik_providers_oauth2.oauth2provider\n    id: provider\n    identifiers:\n      name: {}\n    attrs:", q(&format!("sso-harness {}", p.slug)));
+    let _ = writeln!(
+        b,
+        "  - model: authentik_providers_oauth2.oauth2provider\n    id: provider\n    identifiers:\n      name: {}\n    attrs:",
+        q(&format!("sso-harness {}", p.slug))
+    );
     let attrs = [
-        ("authorization_flow", find("authentik_flows.flow", "slug", "default-provider-authorization-implicit-consent")),
-        ("invalidation_flow", find("authentik_flows.flow", "slug", "default-provider-invalidation-flow")),
+        (
+            "authorization_flow",
+            find(
+                "authentik_flows.flow",
+                "slug",
+                "default-provider-authorization-implicit-consent",
+            ),
+        ),
+        (
+            "invalidation_flow",
+            find(
+                "authentik_flows.flow",
+                "slug",
+                "default-provider-invalidation-flow",
+            ),
+        ),
         ("client_type", q("confidential")),
         ("client_id", q(&p.client_id)),
         ("client_secret", q(&i.secrets.client_secret(p))),
-        ("signing_key", signing.map_or("null".into(), |_| "!KeyOf signing-key".into())),
-        ("encryption_key", if p.encryption_key { "!KeyOf encryption-key".into() } else { "null".into() }),
+        (
+            "signing_key",
+            signing.map_or("null".into(), |_| "!KeyOf signing-key".into()),
+        ),
+        (
+            "encryption_key",
+            if p.encryption_key {
+                "!KeyOf encryption-key".into()
+            } else {
+                "null".into()
+            },
+        ),
         ("sub_mode", q(&wire_name(&p.sub_mode))),
         ("issuer_mode", q(&wire_name(&p.issuer_mode))),
-        ("include_claims_in_id_token", p.include_claims_in_id_token.to_string()),
+        (
+            "include_claims_in_id_token",
+            p.include_claims_in_id_token.to_string(),
+        ),
     ];
     for (k, v) in attrs {
         let _ = writeln!(b, "      {k}: {v}");
@@ -91,12 +144,25 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
     let _ = writeln!(b, "      redirect_uris:");
     for r in &p.redirect_uris {
         let mode = wire_name(&r.matching_mode);
-        let _ = writeln!(b, "        - matching_mode: {}\n          url: {}", q(&mode), q(&values.substitute(&r.url)));
+        let _ = writeln!(
+            b,
+            "        - matching_mode: {}\n          url: {}",
+            q(&mode),
+            q(&values.substitute(&r.url))
+        );
     }
     let _ = writeln!(b, "      property_mappings:");
     for m in &p.property_mappings {
         let managed = format!("goauthentik.io/providers/oauth2/scope-{}", wire_name(m));
-        let _ = writeln!(b, "        - {}", find("authentik_providers_oauth2.scopemapping", "managed", &managed));
+        let _ = writeln!(
+            b,
+            "        - {}",
+            find(
+                "authentik_providers_oauth2.scopemapping",
+                "managed",
+                &managed
+            )
+        );
     }
     let _ = writeln!(
         b,
@@ -106,7 +172,12 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
     );
 
     // Entitlements (the `roles` claim of the entitlements mapping): one per name, bound to the users that have it.
-    let entitlements: BTreeSet<&str> = doc.idp.users.iter().flat_map(|u| u.entitlements.iter().map(String::as_str)).collect();
+    let entitlements: BTreeSet<&str> = doc
+        .idp
+        .users
+        .iter()
+        .flat_map(|u| u.entitlements.iter().map(String::as_str))
+        .collect();
     for e in &entitlements {
         let id = q(&format!("entitlement-{e}"));
         let _ = writeln!(
@@ -114,7 +185,11 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
             "  - model: authentik_core.applicationentitlement\n    id: {id}\n    identifiers:\n      app: !KeyOf application\n      name: {}",
             q(e)
         );
-        let holders = doc.idp.users.iter().filter(|u| u.entitlements.iter().any(|x| x == e));
+        let holders = doc
+            .idp
+            .users
+            .iter()
+            .filter(|u| u.entitlements.iter().any(|x| x == e));
         for (order, u) in holders.enumerate() {
             let _ = writeln!(
                 b,
@@ -128,7 +203,11 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
 }
 
 fn key_pair(b: &mut String, id: &str, name: &str, pem: &Pem) {
-    let _ = writeln!(b, "  - model: authentik_crypto.certificatekeypair\n    id: {id}\n    identifiers:\n      name: {}\n    attrs:", q(name));
+    let _ = writeln!(
+        b,
+        "  - model: authentik_crypto.certificatekeypair\n    id: {id}\n    identifiers:\n      name: {}\n    attrs:",
+        q(name)
+    );
     // Block literals keep the PEM text byte for byte (the kid is the MD5 of `key_data` as stored).
     let _ = writeln!(b, "      certificate_data: |\n{}", indent(&pem.cert, 8));
     let _ = writeln!(b, "      key_data: |\n{}", indent(&pem.key, 8));
@@ -136,7 +215,10 @@ fn key_pair(b: &mut String, id: &str, name: &str, pem: &Pem) {
 
 fn indent(text: &str, n: usize) -> String {
     let pad = " ".repeat(n);
-    text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn find(model: &str, field: &str, value: &str) -> String {
@@ -147,4 +229,3 @@ fn find(model: &str, field: &str, value: &str) -> String {
 fn q(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
-

@@ -29,5 +29,8 @@ pub fn render(i: &Inputs, files: &mut RunFiles) {
     files.add("caddy/certs/idp.pem", &i.certs.idp_site.cert);
     files.add("caddy/certs/idp-key.pem", &i.certs.idp_site.key);
     files.add("caddy/certs/dashboards.pem", &i.certs.dashboards_site.cert);
-    files.add("caddy/certs/dashboards-key.pem", &i.certs.dashboards_site.key);
+    files.add(
+        "caddy/certs/dashboards-key.pem",
+        &i.certs.dashboards_site.key,
+    );
 }

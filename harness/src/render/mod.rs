@@ -56,7 +56,10 @@ pub struct Inputs<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error("cannot hash the password of internal user `{user}`: {source}")]
-    Bcrypt { user: String, source: bcrypt::BcryptError },
+    Bcrypt {
+        user: String,
+        source: bcrypt::BcryptError,
+    },
     #[error("cannot write YAML for {file}: {message}")]
     Yaml { file: String, message: String },
 }
@@ -76,7 +79,12 @@ pub fn render(inputs: &Inputs) -> Result<RunFiles, RenderError> {
 }
 
 /// The placeholder values every component shares; each adds its own `tls.ca_file`.
-pub fn placeholder_values(doc: &Document, topology: &Topology, certs: &RunCertificates, secrets: &Secrets) -> Values {
+pub fn placeholder_values(
+    doc: &Document,
+    topology: &Topology,
+    certs: &RunCertificates,
+    secrets: &Secrets,
+) -> Values {
     let p = &doc.idp.provider;
     let idp_url = topology.idp_url();
     let issuer = match p.issuer_mode {
@@ -87,7 +95,13 @@ pub fn placeholder_values(doc: &Document, topology: &Topology, certs: &RunCertif
         .with("idp.url", &idp_url)
         .with("idp.slug", &p.slug)
         .with("idp.issuer", issuer)
-        .with("idp.discovery_url", format!("{idp_url}/application/o/{}/.well-known/openid-configuration", p.slug))
+        .with(
+            "idp.discovery_url",
+            format!(
+                "{idp_url}/application/o/{}/.well-known/openid-configuration",
+                p.slug
+            ),
+        )
         .with("idp.client_id", &p.client_id)
         .with("idp.client_secret", secrets.client_secret(p))
         .with("dashboards.url", topology.dashboards_url())
@@ -106,6 +120,8 @@ pub fn placeholder_values(doc: &Document, topology: &Topology, certs: &RunCertif
 fn yaml(file: &str, value: &impl Serialize) -> Result<String, RenderError> {
     let mut options = serde_saphyr::SerializerOptions::default();
     options.prefer_block_scalars = false;
-    serde_saphyr::to_string_with_options(value, options)
-        .map_err(|e| RenderError::Yaml { file: file.to_owned(), message: e.to_string() })
+    serde_saphyr::to_string_with_options(value, options).map_err(|e| RenderError::Yaml {
+        file: file.to_owned(),
+        message: e.to_string(),
+    })
 }

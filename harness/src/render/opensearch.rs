@@ -20,18 +20,42 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
     set("transport.port", json!(t.opensearch_transport_port));
     // PEM paths are read relative to the config folder.
     for layer in ["transport", "http"] {
-        set(&format!("plugins.security.ssl.{layer}.pemcert_filepath"), json!("certs/node.pem"));
-        set(&format!("plugins.security.ssl.{layer}.pemkey_filepath"), json!("certs/node-key.pem"));
-        set(&format!("plugins.security.ssl.{layer}.pemtrustedcas_filepath"), json!("certs/ca.pem"));
+        set(
+            &format!("plugins.security.ssl.{layer}.pemcert_filepath"),
+            json!("certs/node.pem"),
+        );
+        set(
+            &format!("plugins.security.ssl.{layer}.pemkey_filepath"),
+            json!("certs/node-key.pem"),
+        );
+        set(
+            &format!("plugins.security.ssl.{layer}.pemtrustedcas_filepath"),
+            json!("certs/ca.pem"),
+        );
     }
-    set("plugins.security.ssl.transport.enforce_hostname_verification", json!(false));
+    set(
+        "plugins.security.ssl.transport.enforce_hostname_verification",
+        json!(false),
+    );
     set("plugins.security.ssl.http.enabled", json!(true));
-    set("plugins.security.allow_default_init_securityindex", json!(true));
-    set("plugins.security.authcz.admin_dn", json!([ADMIN_DN.rfc2253()]));
+    set(
+        "plugins.security.allow_default_init_securityindex",
+        json!(true),
+    );
+    set(
+        "plugins.security.authcz.admin_dn",
+        json!([ADMIN_DN.rfc2253()]),
+    );
     set("plugins.security.nodes_dn", json!([NODE_DN.rfc2253()]));
-    set("plugins.security.restapi.roles_enabled", json!(["all_access", "security_rest_api_access"]));
+    set(
+        "plugins.security.restapi.roles_enabled",
+        json!(["all_access", "security_rest_api_access"]),
+    );
     // The harness swaps security config between cases over the REST API (with the admin certificate).
-    set("plugins.security.unsupported.restapi.allow_securityconfig_modification", json!(true));
+    set(
+        "plugins.security.unsupported.restapi.allow_securityconfig_modification",
+        json!(true),
+    );
     for (logger, level) in &i.case.document.opensearch.loggers {
         set(&format!("logger.{logger}"), json!(wire_name(level)));
     }

@@ -16,12 +16,21 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
     let sec = &doc.opensearch.security;
     let mut internal_users = sec.internal_users.clone();
     for (name, entry) in internal_users.iter_mut().filter(|(n, _)| *n != "_meta") {
-        if let (Some(password), Value::Object(fields)) = (i.secrets.internal_password(doc, name), &mut *entry) {
+        if let (Some(password), Value::Object(fields)) =
+            (i.secrets.internal_password(doc, name), &mut *entry)
+        {
             let salt = i.secrets.salt(&format!("internal_user/{name}"));
-            let hash = bcrypt::hash_with_salt(&password, BCRYPT_COST, salt)
-                .map_err(|source| RenderError::Bcrypt { user: name.clone(), source })?;
+            let hash = bcrypt::hash_with_salt(&password, BCRYPT_COST, salt).map_err(|source| {
+                RenderError::Bcrypt {
+                    user: name.clone(),
+                    source,
+                }
+            })?;
             fields.shift_remove("password");
-            fields.insert("hash".into(), json!(hash.format_for_version(bcrypt::Version::TwoY)));
+            fields.insert(
+                "hash".into(),
+                json!(hash.format_for_version(bcrypt::Version::TwoY)),
+            );
         }
     }
     let documents: [(&str, &str, Map<String, Value>); 8] = [
@@ -33,17 +42,32 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
         ("action_groups", "actiongroups", Map::new()),
         ("tenants", "tenants", Map::new()),
         ("nodes_dn", "nodesdn", Map::new()),
-        ("allowlist", "allowlist", json!({"config": {"enabled": false}}).as_object().cloned().unwrap_or_default()),
+        (
+            "allowlist",
+            "allowlist",
+            json!({"config": {"enabled": false}})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        ),
     ];
     for (file, meta_type, document) in documents {
-        let Value::Object(document) = values.substitute_all(&Value::Object(document)) else { unreachable!() };
+        let Value::Object(document) = values.substitute_all(&Value::Object(document)) else {
+            unreachable!()
+        };
         let mut with_meta = Map::new();
         if !document.contains_key("_meta") {
-            with_meta.insert("_meta".into(), json!({"type": meta_type, "config_version": 2}));
+            with_meta.insert(
+                "_meta".into(),
+                json!({"type": meta_type, "config_version": 2}),
+            );
         }
         with_meta.extend(document);
         let name = format!("{file}.yml");
-        files.add(&format!("opensearch/opensearch-security/{name}"), yaml(&name, &with_meta)?);
+        files.add(
+            &format!("opensearch/opensearch-security/{name}"),
+            yaml(&name, &with_meta)?,
+        );
     }
     Ok(())
 }

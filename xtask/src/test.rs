@@ -1,0 +1,90 @@
+//! `cargo xtask test`: make sure what the tests need is installed, then run them with nextest.
+//!
+//! On a fresh machine (root, Debian) it installs what is missing: Caddy from Debian's packages (the tests validate
+//! rendered Caddyfiles with it) and cargo-nextest from crates.io (~4 minutes to build on 2 cores, once).
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
+    ensure_apt_packages(&[("caddy", "caddy")])?;
+    ensure_nextest()?;
+    let mut cmd = Command::new("cargo");
+    cmd.args(["nextest", "run", "--workspace"]);
+    if std::env::var_os("CI").is_some() {
+        cmd.args(["--profile", "ci"]);
+    }
+    cmd.args(nextest_args);
+    eprintln!("$ {}", shown(&cmd));
+    let status = cmd.status().context("running cargo nextest")?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// (binary, Debian package) pairs: installs the packages whose binary is not on PATH.
+fn ensure_apt_packages(needed: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = needed
+        .iter()
+        .filter(|(bin, _)| which::which(bin).is_err())
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if which::which("apt-get").is_err() || !is_root() {
+        bail!(
+            "the tests need {}: install them with your package manager (Debian: apt-get install {})",
+            missing.join(", "),
+            missing.join(" ")
+        );
+    }
+    eprintln!("installing {} (apt-get)", missing.join(", "));
+    run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
+    run_checked(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+fn ensure_nextest() -> Result<()> {
+    let present = Command::new("cargo")
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        return Ok(());
+    }
+    eprintln!("installing cargo-nextest from crates.io (a few minutes, once)");
+    run_checked(Command::new("cargo").args(["install", "cargo-nextest", "--locked"]))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn run_checked(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("running {}", shown(cmd)))?;
+    if !status.success() {
+        bail!("{} failed ({status})", shown(cmd));
+    }
+    Ok(())
+}
+
+fn shown(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
