@@ -2,6 +2,7 @@
 //! See `ARCHITECTURE.md` for the map.
 
 pub mod certs;
+pub mod idp;
 pub mod redact;
 pub mod render;
 pub mod scenario;

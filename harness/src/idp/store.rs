@@ -1,0 +1,60 @@
+//! What the embedded IdP remembers between requests: sessions, authorization codes, issued tokens. In memory,
+//! cleared when the configuration changes (a new case is a new provider).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use super::claims::Grant;
+
+/// A browser session (cookie `authentik_session`).
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub flow: Option<FlowState>,
+    pub login: Option<Login>,
+}
+
+/// Where a running authentication flow is.
+#[derive(Clone, Debug)]
+pub struct FlowState {
+    /// Where to go when the flow is done (the authorize URL).
+    pub next: String,
+    /// Set by the identification stage.
+    pub pending_user: Option<String>,
+    pub failures: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Login {
+    pub username: String,
+    pub auth_time: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Code {
+    pub username: String,
+    pub grant: Grant,
+    /// (method, challenge)
+    pub pkce: Option<(String, String)>,
+    pub expires: Instant,
+}
+
+/// A token the IdP issued: what userinfo and refresh need to know about it.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub username: String,
+    pub sub: String,
+    pub grant: Grant,
+    pub expires: Instant,
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub sessions: HashMap<String, Session>,
+    pub codes: HashMap<String, Code>,
+    pub access_tokens: HashMap<String, Issued>,
+    pub refresh_tokens: HashMap<String, Issued>,
+}
+
+/// authentik's defaults: codes live a minute, access tokens an hour.
+pub const CODE_VALIDITY: Duration = Duration::from_secs(60);
+pub const ACCESS_TOKEN_VALIDITY: Duration = Duration::from_secs(3600);
