@@ -1,8 +1,10 @@
 //! The harness library: scenario files, rendering of every component's configuration, certificates.
 //! See `ARCHITECTURE.md` for the map.
 
+pub mod browser;
 pub mod certs;
 pub mod idp;
+pub mod process;
 pub mod redact;
 pub mod render;
 pub mod scenario;

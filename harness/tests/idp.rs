@@ -6,52 +6,12 @@ use std::process::{Command, Stdio};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use harness::certs::RunCertificates;
-use harness::idp::{self, Config, Server, kid};
-use harness::render::placeholder_values;
-use harness::scenario::{self, SourceFile};
-use harness::secrets::Secrets;
-use harness::topology::{Ports, Topology};
+use harness::idp::{self, kid};
 use serde_json::{Value, json};
 
-const REDIRECT: &str = "https://dashboards.sso.test:8443/auth/openid/login";
+mod support;
 
-struct Idp {
-    server: Server,
-    config: Config,
-    certs: RunCertificates,
-    base: String,
-    http: reqwest::Client,
-}
-
-async fn start(scenario_yaml: &str) -> Idp {
-    let file = SourceFile {
-        path: "t.yaml".into(),
-        text: format!("{scenario_yaml}\nexpect: {{ login: success }}\n"),
-    };
-    let s = scenario::load(&file).unwrap_or_else(|e| panic!("{}", e[0]));
-    let doc = &s.cases[0].document;
-    let topology = Topology::native(Ports::default());
-    let certs = RunCertificates::generate(&topology.hosts).unwrap();
-    let secrets = Secrets::random();
-    let values = placeholder_values(doc, &topology, &certs, &secrets);
-    let config = Config::from_case(doc, &certs, &secrets, &values);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = Server::start(config.clone(), listener).unwrap();
-    let base = format!("http://{}", server.addr());
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    Idp {
-        server,
-        config,
-        certs,
-        base,
-        http,
-    }
-}
+use support::{Idp, REDIRECT, start};
 
 impl Idp {
     fn issuer(&self) -> String {

@@ -1,0 +1,86 @@
+//! The one login routine that knows authentik's UI (and so the embedded profile's, which has the same structure):
+//! `ak-flow-executor` → shadow root → `ak-stage-identification` → shadow root → `input[name=uidField]`, then
+//! `ak-stage-password` → shadow root → `input[name=password]`. Stages render after the executor's API answers,
+//! so every step polls until its element is there.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+
+use super::BrowserError;
+
+/// How long one stage may take to appear.
+const STAGE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Logs in on the flow page the browser is on. Returns when the password has been submitted; where the browser
+/// goes next (the relying party, or an error on the same stage) is for the caller to observe.
+pub async fn login(client: &Client, username: &str, password: &str) -> Result<(), BrowserError> {
+    let uid = stage_input(client, "ak-stage-identification", "input[name=uidField]").await?;
+    uid.send_keys(username).await?;
+    uid.send_keys(ENTER).await?;
+    submit_password(client, password).await
+}
+
+/// Types `password` into the password stage and submits it (also to try again after an error).
+pub async fn submit_password(client: &Client, password: &str) -> Result<(), BrowserError> {
+    let pw = stage_input(client, "ak-stage-password", "input[name=password]").await?;
+    pw.send_keys(password).await?;
+    pw.send_keys(ENTER).await?;
+    Ok(())
+}
+
+/// WebDriver's Enter key: submits the form the input is in.
+const ENTER: &str = "\u{E007}";
+
+/// The error messages the current stage shows (e.g. "Invalid password"), once it shows any.
+pub async fn stage_errors(client: &Client, stage: &str) -> Result<Vec<String>, BrowserError> {
+    let deadline = Instant::now() + STAGE_TIMEOUT;
+    loop {
+        if let Ok(root) = stage_root(client, stage).await {
+            let el = root.find(Locator::Css(".pf-m-error")).await;
+            if let Ok(el) = el {
+                return Ok(vec![el.text().await?]);
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(BrowserError::Flow(format!("no error shown on {stage}")));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn stage_root(
+    client: &Client,
+    stage: &str,
+) -> Result<fantoccini::elements::ShadowRoot, fantoccini::error::CmdError> {
+    let executor = client.find(Locator::Css("ak-flow-executor")).await?;
+    let stage = executor
+        .shadow_root()
+        .await?
+        .find(Locator::Css(stage))
+        .await?;
+    stage.shadow_root().await
+}
+
+async fn stage_input(client: &Client, stage: &str, input: &str) -> Result<Element, BrowserError> {
+    let deadline = Instant::now() + STAGE_TIMEOUT;
+    loop {
+        if let Ok(root) = stage_root(client, stage).await {
+            if let Ok(el) = root.find(Locator::Css(input)).await {
+                return Ok(el);
+            }
+        }
+        if Instant::now() > deadline {
+            let url = client
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            return Err(BrowserError::Flow(format!(
+                "`{stage}` with `{input}` did not appear within {STAGE_TIMEOUT:?} (at {url})"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,145 @@
+//! The browser: chromedriver + headless Chromium (Debian packages) through fantoccini. The harness's instrument,
+//! not a system under test: one fresh profile per session, test hostnames mapped to loopback.
+
+pub mod authentik;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+
+use crate::process::{ProcessGroup, free_port};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    #[error(
+        "{0} not found: install Debian's `chromium` and `chromium-driver` (cargo xtask test does it)"
+    )]
+    Missing(&'static str),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("chromedriver did not become ready on port {0} within 20 s")]
+    NotReady(u16),
+    #[error("cannot open a browser session: {0}")]
+    Session(#[from] fantoccini::error::NewSessionError),
+    #[error("browser: {0}")]
+    Command(#[from] fantoccini::error::CmdError),
+    #[error("{0}")]
+    Flow(String),
+}
+
+/// A running chromedriver (its own process group: the browsers it starts end with it).
+pub struct Chromedriver {
+    process: ProcessGroup,
+    port: u16,
+}
+
+impl Chromedriver {
+    pub async fn start() -> Result<Self, BrowserError> {
+        let binary =
+            which::which("chromedriver").map_err(|_| BrowserError::Missing("chromedriver"))?;
+        which::which("chromium").map_err(|_| BrowserError::Missing("chromium"))?;
+        let port = free_port()?;
+        let mut cmd = Command::new(binary);
+        cmd.arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let process = ProcessGroup::spawn("chromedriver", cmd)?;
+        let driver = Chromedriver { process, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Ok(driver);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(BrowserError::NotReady(port))
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+}
+
+/// How a browser session is set up.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `host → ip:port` rules, e.g. `idp.sso.test → 127.0.0.1` (`--host-resolver-rules`).
+    pub host_rules: Vec<(String, String)>,
+    /// SPKI hashes (base64 SHA-256) of the run's server certificates, which the browser trusts like the run CA.
+    pub trusted_spki: Vec<String>,
+}
+
+/// A browser session with a fresh profile, removed when the session ends.
+pub struct Browser {
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn open(driver: &Chromedriver, options: &Options) -> Result<Self, BrowserError> {
+        let profile = tempfile::Builder::new()
+            .prefix("sso-harness-chromium-")
+            .tempdir()?;
+        let caps = capabilities(options, profile.path().to_path_buf());
+        let client = ClientBuilder::rustls()?
+            .capabilities(caps)
+            .connect(&driver.url())
+            .await?;
+        Ok(Browser {
+            client,
+            _profile: profile,
+        })
+    }
+
+    pub async fn close(self) -> Result<(), BrowserError> {
+        Ok(self.client.close().await?)
+    }
+}
+
+fn capabilities(options: &Options, profile: PathBuf) -> serde_json::Map<String, Value> {
+    // Without the background-networking flags Chromium's own connections are refused here, many at a time.
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    if !options.host_rules.is_empty() {
+        let rules: Vec<String> = options
+            .host_rules
+            .iter()
+            .map(|(h, t)| format!("MAP {h} {t}"))
+            .collect();
+        args.push(format!("--host-resolver-rules={}", rules.join(",")));
+    }
+    if !options.trusted_spki.is_empty() {
+        args.push(format!(
+            "--ignore-certificate-errors-spki-list={}",
+            options.trusted_spki.join(",")
+        ));
+    }
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
+    });
+    caps.as_object().cloned().expect("an object")
+}

@@ -1,0 +1,112 @@
+//! Child processes that leave nothing behind: each runs in its own process group, and the whole group is ended
+//! (SIGTERM, then SIGKILL after a grace period) on [`ProcessGroup::stop`] or drop — so the browsers chromedriver
+//! starts, or the JVM a script starts, go with it.
+
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// How long a group gets to exit after SIGTERM before SIGKILL.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+pub struct ProcessGroup {
+    name: String,
+    child: Child,
+    stopped: bool,
+}
+
+impl ProcessGroup {
+    /// Starts `cmd` as the leader of a new process group.
+    pub fn spawn(name: &str, mut cmd: Command) -> io::Result<Self> {
+        cmd.process_group(0);
+        let child = cmd
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("starting {name}: {e}")))?;
+        Ok(ProcessGroup {
+            name: name.to_owned(),
+            child,
+            stopped: false,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `Some(status)` if the leader has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Ends the whole group: SIGTERM, up to `grace` to exit, then SIGKILL.
+    pub fn stop(&mut self, grace: Duration) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        let group = Pid::from_raw(self.child.id() as i32);
+        let _ = killpg(group, Signal::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() && killpg(group, None).is_err() {
+                return; // leader reaped and no process of the group is left
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = killpg(group, Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.stop(GRACE);
+    }
+}
+
+/// A free TCP port on loopback (bound and released: the caller binds it next).
+pub fn free_port() -> io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopping_a_group_ends_its_grandchildren_too() {
+        // A shell that starts a background sleeper and waits: both are in the group.
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 300 & echo $! ; wait"])
+            .stdout(std::process::Stdio::piped());
+        let mut g = ProcessGroup::spawn("sh", cmd).unwrap();
+        let mut line = String::new();
+        io::BufRead::read_line(
+            &mut io::BufReader::new(g.child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let sleeper = Pid::from_raw(line.trim().parse().unwrap());
+        assert!(
+            nix::sys::signal::kill(sleeper, None).is_ok(),
+            "the sleeper runs"
+        );
+        g.stop(Duration::from_secs(2));
+        // The sleeper was our grandchild; once killed it is reaped by init, so it disappears.
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            nix::sys::signal::kill(sleeper, None).is_err()
+        });
+        assert!(gone, "the grandchild survived its group");
+    }
+}
