@@ -1,9 +1,11 @@
 //! `cargo xtask`: the harness's command line. Each subcommand is a module; this file only parses arguments.
 
+mod idp;
 mod render;
 mod scenarios;
 mod test;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -75,6 +77,9 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// The embedded identity provider (authentik's behaviour on the wire).
+    #[command(subcommand)]
+    Idp(IdpCommand),
     /// Run the test suite (cargo nextest), installing what it needs on a fresh machine first.
     ///
     /// Installs Caddy (apt-get, as root) and cargo-nextest (cargo install) when they are missing.
@@ -88,6 +93,35 @@ enum Command {
         /// Passed to `cargo nextest run`.
         #[arg(last = true)]
         nextest_args: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdpCommand {
+    /// Serve the embedded IdP over plain HTTP until Ctrl-C (TLS is Caddy's job, as in front of authentik).
+    ///
+    /// Configured from one case's `idp` section (default: the format's defaults). Prints the discovery URL,
+    /// the client and the users with their passwords.
+    ///
+    /// Examples:
+    ///   cargo xtask idp serve --listen 127.0.0.1:9000
+    ///   cargo xtask idp serve --scenario authentik-jwe --variant 'jwe=on,roles_key=groups,auth=single' \
+    ///       --listen 127.0.0.1:9000 --state /tmp/idp
+    #[command(verbatim_doc_comment)]
+    Serve {
+        /// A scenario file or name.
+        #[arg(long, value_name = "PATH|NAME")]
+        scenario: Option<String>,
+        /// The variant to serve, when the scenario has several (`*` is a wildcard; one case must match).
+        #[arg(long, value_name = "GLOB")]
+        variant: Option<String>,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9000")]
+        listen: SocketAddr,
+        /// Folder for client.json, signing-key.pem (the PEM whose MD5 is the kid), encryption-key.pem and
+        /// encryption-cert.pem.
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
     },
 }
 
@@ -109,6 +143,18 @@ fn main() -> ExitCode {
         Command::Scenarios { targets, format } => {
             scenarios::run(&targets, &cli.scenarios_dir, format)
         }
+        Command::Idp(IdpCommand::Serve {
+            scenario,
+            variant,
+            listen,
+            state,
+        }) => idp::serve(
+            scenario.as_deref(),
+            variant.as_deref(),
+            listen,
+            state.as_deref(),
+            &cli.scenarios_dir,
+        ),
         Command::Test { nextest_args } => test::run(&nextest_args),
         Command::Render {
             scenario,

@@ -1,14 +1,21 @@
 //! `cargo xtask test`: make sure what the tests need is installed, then run them with nextest.
 //!
-//! On a fresh machine (root, Debian) it installs what is missing: Caddy from Debian's packages (the tests validate
-//! rendered Caddyfiles with it) and cargo-nextest from crates.io (~4 minutes to build on 2 cores, once).
+//! On a fresh machine (root, Debian) it installs what is missing: Caddy (the tests validate rendered Caddyfiles with
+//! it), Chromium and chromedriver (browser tests) from Debian's packages, Python's jwcrypto from PyPI (the JOSE
+//! library authentik uses, to check the embedded IdP's tokens), and cargo-nextest from crates.io (~4 minutes to
+//! build on 2 cores, once).
 
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
 pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
-    ensure_apt_packages(&[("caddy", "caddy")])?;
+    ensure_apt_packages(&[
+        ("caddy", "caddy"),
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+    ])?;
+    ensure_python_module("jwcrypto")?;
     ensure_nextest()?;
     let mut cmd = Command::new("cargo");
     cmd.args(["nextest", "run", "--workspace"]);
@@ -50,6 +57,18 @@ fn ensure_apt_packages(needed: &[(&str, &str)]) -> Result<()> {
             .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
+}
+
+fn ensure_python_module(module: &str) -> Result<()> {
+    let present = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        return Ok(());
+    }
+    eprintln!("installing {module} (pip)");
+    run_checked(Command::new("python3").args(["-m", "pip", "install", "--quiet", module]))
 }
 
 fn ensure_nextest() -> Result<()> {

@@ -284,3 +284,26 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
+
+/// The files `cargo xtask idp serve --state DIR` writes: what a person debugging the provider (or a JWE) needs.
+pub fn state_files(config: &Config) -> Vec<(&'static str, String)> {
+    let client = serde_json::json!({
+        "client_id": config.client_id,
+        "client_secret": config.client_secret,
+        "redirect_uris": config.redirect_uris,
+    });
+    let mut files = vec![(
+        "client.json",
+        format!("{}\n", serde_json::to_string_pretty(&client).expect("JSON")),
+    )];
+    if let Some(k) = &config.signing {
+        // The exact PEM text whose MD5 is the kid.
+        files.push(("signing-key.pem", k.pem.key.clone()));
+        files.push(("signing-cert.pem", k.pem.cert.clone()));
+    }
+    if let Some(k) = &config.encryption {
+        files.push(("encryption-key.pem", k.pem.key.clone()));
+        files.push(("encryption-cert.pem", k.pem.cert.clone()));
+    }
+    files
+}

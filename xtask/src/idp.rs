@@ -1,0 +1,140 @@
+//! `cargo xtask idp serve`: the embedded IdP on its own, for a person or a client to talk to.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use harness::certs::RunCertificates;
+use harness::idp::{self, Config, Server};
+use harness::render::placeholder_values;
+use harness::scenario::{self, SourceFile};
+use harness::secrets::Secrets;
+use harness::select;
+use harness::topology::{Ports, Topology};
+
+pub fn serve(
+    scenario: Option<&str>,
+    variant: Option<&str>,
+    listen: SocketAddr,
+    state: Option<&Path>,
+    dir: &Path,
+) -> Result<ExitCode> {
+    let case = pick_case(scenario, variant, dir)?;
+    let topology = Topology::native(Ports::default());
+    let certs = RunCertificates::generate(&topology.hosts).context("generating key pairs")?;
+    let secrets = Secrets::random();
+    let doc = &case.document;
+    let config = Config::from_case(
+        doc,
+        &certs,
+        &secrets,
+        &placeholder_values(doc, &topology, &certs, &secrets),
+    );
+    if let Some(state) = state {
+        write_state(state, &config)?;
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        let server = Server::start(config.clone(), listener)?;
+        print_summary(&case.name(), &config, server.addr(), state);
+        tokio::signal::ctrl_c().await?;
+        eprintln!("\nstopping");
+        server.stop().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn pick_case(target: Option<&str>, variant: Option<&str>, dir: &Path) -> Result<scenario::Case> {
+    let scenarios = match target {
+        Some(t) => {
+            let paths = select::files(&[t.to_owned()], dir).map_err(|e| anyhow!(e))?;
+            let (scenarios, errors) = select::load(&paths);
+            if !errors.is_empty() {
+                let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                bail!("{}", shown.join("\n\n"));
+            }
+            scenarios
+        }
+        // No scenario: the defaults of the format (users alice and bob, an RSA-signing provider).
+        None => vec![
+            scenario::load(&SourceFile {
+                path: "(defaults)".into(),
+                text: "name: defaults\nexpect: { login: success }\n".into(),
+            })
+            .map_err(|e| anyhow!("{}", e[0]))?,
+        ],
+    };
+    let mut cases: Vec<_> = scenarios
+        .into_iter()
+        .flat_map(|s| s.cases)
+        .filter(|c| select::matches(c, variant))
+        .collect();
+    match cases.len() {
+        1 => Ok(cases.remove(0)),
+        0 => bail!("no case matches `--variant {}`", variant.unwrap_or("*")),
+        n => {
+            let names: Vec<String> = cases.iter().map(|c| c.name()).collect();
+            bail!(
+                "{n} cases match; choose one with --variant:\n  {}",
+                names.join("\n  ")
+            )
+        }
+    }
+}
+
+fn write_state(dir: &Path, config: &Config) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (name, contents) in idp::state_files(config) {
+        let path: PathBuf = dir.join(name);
+        std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn print_summary(case: &str, config: &Config, addr: SocketAddr, state: Option<&Path>) {
+    let origin = format!("http://{addr}");
+    println!("{} ({}), case {case}", idp::NAME, idp::FOLLOWS);
+    println!(
+        "  discovery   {origin}/application/o/{}/.well-known/openid-configuration",
+        config.slug
+    );
+    println!(
+        "  issuer      {origin}/application/o/{}/  (follows the Host header and X-Forwarded-Proto)",
+        config.slug
+    );
+    println!(
+        "  client      {} (secret in client.json with --state)",
+        config.client_id
+    );
+    for r in &config.redirect_uris {
+        println!("  redirect    {} ({:?})", r.url, r.matching_mode);
+    }
+    println!(
+        "  signing     {}{}",
+        config.alg.name(),
+        config
+            .signing
+            .as_ref()
+            .map_or(String::new(), |k| format!(", kid {}", k.kid))
+    );
+    if let Some(k) = &config.encryption {
+        println!(
+            "  encryption  RSA-OAEP-256 / A256CBC-HS512, kid {} (every token is a JWE)",
+            k.kid
+        );
+    }
+    for u in &config.users {
+        println!(
+            "  user        {} / {}  groups {:?}",
+            u.username, u.password, u.groups
+        );
+    }
+    if let Some(s) = state {
+        println!("  state       {}", s.display());
+    }
+    println!("plain HTTP (TLS is Caddy's job); Ctrl-C stops");
+}
