@@ -2,8 +2,10 @@
 //! See `ARCHITECTURE.md` for the map.
 
 pub mod browser;
+pub mod cache;
 pub mod certs;
 pub mod idp;
+pub mod opensearch;
 pub mod process;
 pub mod redact;
 pub mod render;

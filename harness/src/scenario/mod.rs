@@ -528,3 +528,10 @@ pub fn files_in(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     files.sort();
     Ok(files)
 }
+
+/// Any YAML document as JSON (for rendered files read back), with the parser's message on failure.
+pub fn yaml_document(text: &str) -> Result<Value, String> {
+    yaml::parse(text)
+        .map(|(v, _)| v)
+        .map_err(|e| format!("{}:{}: {}", e.span.line, e.span.column, e.message))
+}

@@ -1,0 +1,174 @@
+//! OpenSearch from Maven Central: the integration-test distribution zip plus the security plugin zip, fetched with
+//! Maven itself (`mvn dependency:copy --strict-checksums`, so the machine's mirrors and proxies apply and the
+//! repository checksums are verified), unpacked and the plugin installed once per version into the cache.
+//!
+//! Found out on 2026-11-28: the security plugin zip is published for 2.19.0.0–2.19.4.0 but **not for any 3.x
+//! version** (nor its jar or POM), so the native backend runs 2.19.x; 3.x needs the containers backend.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use super::jdk::Jdk;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DistributionError {
+    #[error(
+        "OpenSearch {version}: Maven Central has no `{artifact}` (checked with `mvn dependency:copy`). \
+         The security plugin zip is published for 2.19.0–2.19.4 only; for {version} use the containers backend \
+         or `--opensearch-version 2.19.4`."
+    )]
+    NotPublished { version: String, artifact: String },
+    #[error(
+        "`mvn` is needed to fetch OpenSearch from Maven Central: install Maven (Debian: apt-get install maven)"
+    )]
+    NoMaven,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("unpacking {path}: {source}")]
+    Unzip {
+        path: PathBuf,
+        source: zip::result::ZipError,
+    },
+    #[error("installing the security plugin failed ({status}):\n{output}")]
+    PluginInstall {
+        status: std::process::ExitStatus,
+        output: String,
+    },
+}
+
+/// An unpacked OpenSearch with the security plugin installed, ready to run (read-only from then on).
+#[derive(Clone, Debug)]
+pub struct Distribution {
+    pub version: String,
+    pub home: PathBuf,
+}
+
+impl Distribution {
+    /// The security plugin's version for an OpenSearch version: `2.19.4` → `2.19.4.0`.
+    pub fn plugin_version(version: &str) -> String {
+        format!("{version}.0")
+    }
+
+    /// The cached install for `version`, fetching and installing it first if needed. `progress` hears about
+    /// each slow step.
+    pub fn ensure(
+        version: &str,
+        cache: &Path,
+        jdk: &Jdk,
+        progress: &dyn Fn(&str),
+    ) -> Result<Self, DistributionError> {
+        let root = cache.join("opensearch").join(version);
+        let home = root.join(format!("opensearch-{version}"));
+        let ready = root.join("ready");
+        if ready.is_file() && home.join("plugins/opensearch-security").is_dir() {
+            return Ok(Distribution {
+                version: version.to_owned(),
+                home,
+            });
+        }
+        let downloads = root.join("downloads");
+        std::fs::create_dir_all(&downloads)?;
+        let core = format!("org.opensearch.distribution.integ-test-zip:opensearch:{version}:zip");
+        let plugin = format!(
+            "org.opensearch.plugin:opensearch-security:{}:zip",
+            Self::plugin_version(version)
+        );
+        progress(&format!("fetching {plugin} (Maven)"));
+        let plugin_zip = mvn_copy(&plugin, &downloads, version)?;
+        progress(&format!("fetching {core} (Maven)"));
+        let core_zip = mvn_copy(&core, &downloads, version)?;
+
+        progress(&format!("unpacking OpenSearch {version}"));
+        let staging = root.join("staging");
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)?;
+        }
+        unzip(&core_zip, &staging)?;
+        let staged_home = staging.join(format!("opensearch-{version}"));
+        progress("installing the security plugin");
+        let out = Command::new(staged_home.join("bin/opensearch-plugin"))
+            .args(["install", "--batch"])
+            .arg(format!("file:{}", plugin_zip.display()))
+            .env("OPENSEARCH_JAVA_HOME", &jdk.home)
+            .output()?;
+        if !out.status.success() {
+            let output = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return Err(DistributionError::PluginInstall {
+                status: out.status,
+                output,
+            });
+        }
+        if home.exists() {
+            std::fs::remove_dir_all(&home)?;
+        }
+        std::fs::rename(&staged_home, &home)?;
+        std::fs::remove_dir_all(&staging)?;
+        let sums = [&core_zip, &plugin_zip]
+            .iter()
+            .map(|p| {
+                Ok(format!(
+                    "{}  {}\n",
+                    sha256(p)?,
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                ))
+            })
+            .collect::<Result<String, std::io::Error>>()?;
+        std::fs::write(&ready, sums)?;
+        Ok(Distribution {
+            version: version.to_owned(),
+            home,
+        })
+    }
+}
+
+/// `mvn dependency:copy` of one artifact into `dir`; returns the file.
+fn mvn_copy(artifact: &str, dir: &Path, version: &str) -> Result<PathBuf, DistributionError> {
+    let mvn = which::which("mvn").map_err(|_| DistributionError::NoMaven)?;
+    let parts: Vec<&str> = artifact.split(':').collect();
+    let file = dir.join(format!("{}-{}.{}", parts[1], parts[2], parts[3]));
+    if file.is_file() {
+        return Ok(file);
+    }
+    let out = Command::new(mvn)
+        .args([
+            "--batch-mode",
+            "--quiet",
+            "--strict-checksums",
+            "dependency:copy",
+        ])
+        .arg(format!("-Dartifact={artifact}"))
+        .arg(format!("-DoutputDirectory={}", dir.display()))
+        .output()?;
+    if !out.status.success() || !file.is_file() {
+        return Err(DistributionError::NotPublished {
+            version: version.to_owned(),
+            artifact: artifact.to_owned(),
+        });
+    }
+    Ok(file)
+}
+
+fn unzip(zip_path: &Path, into: &Path) -> Result<(), DistributionError> {
+    let err = |source| DistributionError::Unzip {
+        path: zip_path.to_owned(),
+        source,
+    };
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip_path)?).map_err(err)?;
+    archive.extract(into).map_err(err)
+}
+
+fn sha256(path: &Path) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
