@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod cache;
+pub mod caddy;
 pub mod certs;
 pub mod idp;
 pub mod opensearch;

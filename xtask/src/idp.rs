@@ -4,11 +4,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use harness::certs::RunCertificates;
 use harness::idp::{self, Config, Server};
 use harness::render::placeholder_values;
-use harness::scenario::{self, SourceFile};
 use harness::secrets::Secrets;
 use harness::select;
 use harness::topology::{Ports, Topology};
@@ -20,7 +19,7 @@ pub fn serve(
     state: Option<&Path>,
     dir: &Path,
 ) -> Result<ExitCode> {
-    let case = pick_case(scenario, variant, dir)?;
+    let case = select::one_case(scenario, variant, dir).map_err(|e| anyhow!(e))?;
     let topology = Topology::native(Ports::default());
     let certs = RunCertificates::generate(&topology.hosts).context("generating key pairs")?;
     let secrets = Secrets::random();
@@ -46,44 +45,6 @@ pub fn serve(
         server.stop().await;
         Ok(ExitCode::SUCCESS)
     })
-}
-
-fn pick_case(target: Option<&str>, variant: Option<&str>, dir: &Path) -> Result<scenario::Case> {
-    let scenarios = match target {
-        Some(t) => {
-            let paths = select::files(&[t.to_owned()], dir).map_err(|e| anyhow!(e))?;
-            let (scenarios, errors) = select::load(&paths);
-            if !errors.is_empty() {
-                let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-                bail!("{}", shown.join("\n\n"));
-            }
-            scenarios
-        }
-        // No scenario: the defaults of the format (users alice and bob, an RSA-signing provider).
-        None => vec![
-            scenario::load(&SourceFile {
-                path: "(defaults)".into(),
-                text: "name: defaults\nexpect: { login: success }\n".into(),
-            })
-            .map_err(|e| anyhow!("{}", e[0]))?,
-        ],
-    };
-    let mut cases: Vec<_> = scenarios
-        .into_iter()
-        .flat_map(|s| s.cases)
-        .filter(|c| select::matches(c, variant))
-        .collect();
-    match cases.len() {
-        1 => Ok(cases.remove(0)),
-        0 => bail!("no case matches `--variant {}`", variant.unwrap_or("*")),
-        n => {
-            let names: Vec<String> = cases.iter().map(|c| c.name()).collect();
-            bail!(
-                "{n} cases match; choose one with --variant:\n  {}",
-                names.join("\n  ")
-            )
-        }
-    }
 }
 
 fn write_state(dir: &Path, config: &Config) -> Result<()> {

@@ -1,0 +1,70 @@
+//! Caddy (Debian's package) as the TLS edge of the IdP and Dashboards, run from the rendered `Caddyfile`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::process::ProcessGroup;
+use crate::render::RunFiles;
+use crate::topology::Topology;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaddyError {
+    #[error("caddy not found: install Debian's `caddy` (cargo xtask test does it)")]
+    Missing,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("caddy exited during start ({status}):\n{log}")]
+    Exited { status: std::process::ExitStatus, log: String },
+    #[error("caddy did not listen on port {0} within 20 s:\n{1}")]
+    NotReady(u16, String),
+}
+
+pub struct Caddy {
+    process: ProcessGroup,
+    log: PathBuf,
+}
+
+impl Caddy {
+    /// Writes the case's `caddy/` files into `dir` and runs Caddy there (its state stays in `dir` too).
+    pub async fn start(files: &RunFiles, topology: &Topology, dir: &Path) -> Result<Caddy, CaddyError> {
+        let binary = which::which("caddy").map_err(|_| CaddyError::Missing)?;
+        for (rel, contents) in files.0.iter().filter(|(p, _)| p.starts_with("caddy/")) {
+            let path = dir.join(&rel["caddy/".len()..]);
+            std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
+            std::fs::write(path, contents)?;
+        }
+        let log = dir.join("caddy.log");
+        let out = std::fs::File::create(&log)?;
+        let mut cmd = Command::new(binary);
+        cmd.args(["run", "--adapter", "caddyfile", "--config", "Caddyfile"])
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out);
+        let mut process = ProcessGroup::spawn("caddy", cmd)?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(status) = process.exited() {
+                return Err(CaddyError::Exited { status, log: std::fs::read_to_string(&log).unwrap_or_default() });
+            }
+            if tokio::net::TcpStream::connect(("127.0.0.1", topology.https_port)).await.is_ok() {
+                return Ok(Caddy { process, log });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(CaddyError::NotReady(topology.https_port, std::fs::read_to_string(&log).unwrap_or_default()))
+    }
+
+    /// Caddy's log (JSON lines: access logs of both sites, errors).
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+}
