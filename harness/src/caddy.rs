@@ -15,7 +15,10 @@ pub enum CaddyError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("caddy exited during start ({status}):\n{log}")]
-    Exited { status: std::process::ExitStatus, log: String },
+    Exited {
+        status: std::process::ExitStatus,
+        log: String,
+    },
     #[error("caddy did not listen on port {0} within 20 s:\n{1}")]
     NotReady(u16, String),
 }
@@ -27,7 +30,11 @@ pub struct Caddy {
 
 impl Caddy {
     /// Writes the case's `caddy/` files into `dir` and runs Caddy there (its state stays in `dir` too).
-    pub async fn start(files: &RunFiles, topology: &Topology, dir: &Path) -> Result<Caddy, CaddyError> {
+    pub async fn start(
+        files: &RunFiles,
+        topology: &Topology,
+        dir: &Path,
+    ) -> Result<Caddy, CaddyError> {
         let binary = which::which("caddy").map_err(|_| CaddyError::Missing)?;
         for (rel, contents) in files.0.iter().filter(|(p, _)| p.starts_with("caddy/")) {
             let path = dir.join(&rel["caddy/".len()..]);
@@ -49,14 +56,23 @@ impl Caddy {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Some(status) = process.exited() {
-                return Err(CaddyError::Exited { status, log: std::fs::read_to_string(&log).unwrap_or_default() });
+                return Err(CaddyError::Exited {
+                    status,
+                    log: std::fs::read_to_string(&log).unwrap_or_default(),
+                });
             }
-            if tokio::net::TcpStream::connect(("127.0.0.1", topology.https_port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", topology.https_port))
+                .await
+                .is_ok()
+            {
                 return Ok(Caddy { process, log });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err(CaddyError::NotReady(topology.https_port, std::fs::read_to_string(&log).unwrap_or_default()))
+        Err(CaddyError::NotReady(
+            topology.https_port,
+            std::fs::read_to_string(&log).unwrap_or_default(),
+        ))
     }
 
     /// Caddy's log (JSON lines: access logs of both sites, errors).

@@ -215,3 +215,17 @@ mod tests {
         );
     }
 }
+
+/// base64 of the SHA-256 of a certificate's SubjectPublicKeyInfo: how Chromium's
+/// `--ignore-certificate-errors-spki-list` names the certificates the browser is to trust.
+pub fn spki_sha256_base64(cert_pem: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let cert =
+        openssl::x509::X509::from_pem(cert_pem.as_bytes()).expect("a certificate this module made");
+    let spki = cert
+        .public_key()
+        .and_then(|k| k.public_key_to_der())
+        .expect("a public key");
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(spki))
+}

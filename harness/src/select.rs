@@ -77,22 +77,42 @@ pub fn one_case(target: Option<&str>, variant: Option<&str>, dir: &Path) -> Resu
         Some(t) => {
             let (scenarios, errors) = load(&files(&[t.to_owned()], dir)?);
             if !errors.is_empty() {
-                return Err(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n\n"));
+                return Err(errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n\n"));
             }
             scenarios
         }
         None => {
             let text = "name: defaults\nexpect: { login: success }\n";
-            vec![scenario::load(&scenario::SourceFile { path: "(defaults)".into(), text: text.into() }).map_err(|e| e[0].to_string())?]
+            vec![
+                scenario::load(&scenario::SourceFile {
+                    path: "(defaults)".into(),
+                    text: text.into(),
+                })
+                .map_err(|e| e[0].to_string())?,
+            ]
         }
     };
-    let mut cases: Vec<Case> = scenarios.into_iter().flat_map(|s| s.cases).filter(|c| matches(c, variant)).collect();
+    let mut cases: Vec<Case> = scenarios
+        .into_iter()
+        .flat_map(|s| s.cases)
+        .filter(|c| matches(c, variant))
+        .collect();
     match cases.len() {
         1 => Ok(cases.remove(0)),
-        0 => Err(format!("no case matches `--variant {}`", variant.unwrap_or("*"))),
+        0 => Err(format!(
+            "no case matches `--variant {}`",
+            variant.unwrap_or("*")
+        )),
         n => {
             let names: Vec<String> = cases.iter().map(|c| c.name()).collect();
-            Err(format!("{n} cases match; choose one with --variant:\n  {}", names.join("\n  ")))
+            Err(format!(
+                "{n} cases match; choose one with --variant:\n  {}",
+                names.join("\n  ")
+            ))
         }
     }
 }

@@ -4,6 +4,7 @@ mod idp;
 mod render;
 mod scenarios;
 mod test;
+mod up;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -80,6 +81,29 @@ enum Command {
     /// The embedded identity provider (authentik's behaviour on the wire).
     #[command(subcommand)]
     Idp(IdpCommand),
+    /// Start the stack of one case on this machine and keep it running until Ctrl-C.
+    ///
+    /// The real OpenSearch with its security plugin (fetched from Maven Central into the cache on first use),
+    /// the embedded IdP, the Dashboards stand-in and Caddy, all on loopback. Prints the URLs, the users and
+    /// their passwords, and the run folder (configs, certificates, logs).
+    ///
+    /// Examples:
+    ///   cargo xtask up authentik-jwe --variant 'jwe=on,roles_key=groups,auth=single'
+    #[command(verbatim_doc_comment)]
+    Up {
+        /// A scenario file or name.
+        #[arg(value_name = "SCENARIO")]
+        scenario: String,
+        /// The variant to start (`*` is a wildcard; one case must match).
+        #[arg(long, value_name = "GLOB")]
+        variant: Option<String>,
+        /// OpenSearch version (default: the newest the native backend can run).
+        #[arg(long, value_name = "VERSION")]
+        opensearch_version: Option<String>,
+        /// Where the run's files and logs go (default: target/sso-harness/up/<case>-<time>).
+        #[arg(long, value_name = "DIR")]
+        run_dir: Option<PathBuf>,
+    },
     /// Run the test suite (cargo nextest), installing what it needs on a fresh machine first.
     ///
     /// Installs Caddy (apt-get, as root) and cargo-nextest (cargo install) when they are missing.
@@ -153,6 +177,18 @@ fn main() -> ExitCode {
             variant.as_deref(),
             listen,
             state.as_deref(),
+            &cli.scenarios_dir,
+        ),
+        Command::Up {
+            scenario,
+            variant,
+            opensearch_version,
+            run_dir,
+        } => up::run(
+            &scenario,
+            variant.as_deref(),
+            opensearch_version.as_deref(),
+            run_dir,
             &cli.scenarios_dir,
         ),
         Command::Test { nextest_args } => test::run(&nextest_args),

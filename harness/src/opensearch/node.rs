@@ -80,7 +80,8 @@ impl Node {
             std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
             std::fs::write(path, contents)?;
         }
-        let hosts = dir.join("hosts");
+        // Inside the config folder: the node's security policy lets it read there.
+        let hosts = config.join("hosts");
         let h = &topology.hosts;
         std::fs::write(
             &hosts,

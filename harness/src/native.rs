@@ -1,0 +1,295 @@
+//! The native backend: every component as a local process or in-process server on loopback — the real OpenSearch
+//! with its security plugin, the embedded IdP, the Dashboards stand-in, Caddy in front of both. One OpenSearch boot
+//! serves every case that shares its `opensearch.yml` and trust; between cases the security configuration goes
+//! over the REST API, the IdP swaps its provider, and the stand-in restarts only when its yml changes.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::caddy::{Caddy, CaddyError};
+use crate::certs::RunCertificates;
+use crate::idp;
+use crate::opensearch::{self, Distribution, Node, Trust};
+use crate::process::free_port;
+use crate::render::{Inputs, RunFiles, placeholder_values, render};
+use crate::scenario::{Case, IdpCertificate};
+use crate::secrets::Secrets;
+use crate::stand_in;
+use crate::topology::{Ports, Topology};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Jdk(#[from] opensearch::JdkError),
+    #[error("{0}")]
+    Distribution(#[from] opensearch::DistributionError),
+    #[error("{0}")]
+    Node(#[from] opensearch::NodeError),
+    #[error("{0}")]
+    Api(#[from] opensearch::ApiError),
+    #[error("{0}")]
+    Caddy(#[from] CaddyError),
+    #[error("rendering: {0}")]
+    Render(#[from] crate::render::RenderError),
+    #[error("certificates: {0}")]
+    Certs(#[from] rcgen::Error),
+    #[error("Dashboards stand-in: {0}")]
+    StandIn(String),
+    #[error("OpenSearch client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// What a run of the native backend is asked for.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub opensearch_version: String,
+    /// Where the run's files, logs and data go.
+    pub run_dir: PathBuf,
+}
+
+/// How long the slow steps took (for progress and the benchmark).
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub distribution: Duration,
+    pub opensearch_boot: Duration,
+}
+
+pub struct Stack {
+    pub topology: Topology,
+    pub certs: RunCertificates,
+    pub secrets: Secrets,
+    pub run_dir: PathBuf,
+    pub timings: Timings,
+    dist: Distribution,
+    jdk: opensearch::Jdk,
+    node: Option<Node>,
+    node_key: (String, Trust),
+    idp: idp::Server,
+    caddy: Caddy,
+    stand_in: Option<stand_in::Server>,
+    stand_in_yml: String,
+}
+
+impl Stack {
+    /// Starts everything for `case`. `progress` hears about each phase.
+    pub async fn start(
+        case: &Case,
+        options: &Options,
+        progress: &dyn Fn(&str),
+    ) -> Result<Stack, StackError> {
+        let cache = crate::cache::dir();
+        std::fs::create_dir_all(&options.run_dir)?;
+        open_for_others(&options.run_dir)?;
+        let version = &options.opensearch_version;
+        progress(&format!("choosing a Java runtime for OpenSearch {version}"));
+        let jdk = opensearch::select_jdk(version, &cache)?;
+        let t = Instant::now();
+        let dist = Distribution::ensure(version, &cache, &jdk, progress)?;
+        let distribution = t.elapsed();
+
+        let ports = Ports {
+            https: free_port()?,
+            idp: free_port()?,
+            dashboards: free_port()?,
+            opensearch_http: free_port()?,
+            opensearch_transport: free_port()?,
+        };
+        let topology = Topology::native(ports);
+        let certs = RunCertificates::generate(&topology.hosts)?;
+        let secrets = Secrets::random();
+        let files = render(&Inputs {
+            case,
+            topology: &topology,
+            certs: &certs,
+            secrets: &secrets,
+        })?;
+        files.write_to(&options.run_dir.join("files"))?;
+
+        progress(&format!(
+            "starting OpenSearch {version} (Java {})",
+            jdk.major
+        ));
+        let trust = trust_of(case);
+        let node = Node::start(
+            &dist,
+            &jdk,
+            &files,
+            &topology,
+            trust,
+            &options.run_dir.join("opensearch"),
+        )
+        .await?;
+        let opensearch_boot = node.started_in;
+
+        progress("starting the embedded IdP and Caddy");
+        let idp_listener = tokio::net::TcpListener::bind(("127.0.0.1", ports.idp)).await?;
+        let idp = idp::Server::start(idp_config(case, &topology, &certs, &secrets), idp_listener)?;
+        let caddy = Caddy::start(&files, &topology, &options.run_dir.join("caddy")).await?;
+
+        let mut stack = Stack {
+            node_key: (files.0["opensearch/opensearch.yml"].clone(), trust),
+            node: Some(node),
+            topology,
+            certs,
+            secrets,
+            run_dir: options.run_dir.clone(),
+            timings: Timings {
+                distribution,
+                opensearch_boot,
+            },
+            dist,
+            jdk,
+            idp,
+            caddy,
+            stand_in: None,
+            stand_in_yml: String::new(),
+        };
+        progress("applying the case's security configuration");
+        stack.apply(case).await?;
+        Ok(stack)
+    }
+
+    /// Makes the running stack serve `case`: restarts only what must restart. Returns the case's files.
+    pub async fn apply(&mut self, case: &Case) -> Result<RunFiles, StackError> {
+        let files = render(&Inputs {
+            case,
+            topology: &self.topology,
+            certs: &self.certs,
+            secrets: &self.secrets,
+        })?;
+        let key = (files.0["opensearch/opensearch.yml"].clone(), trust_of(case));
+        if key != self.node_key {
+            if let Some(node) = self.node.take() {
+                node.stop();
+            }
+            let dir = self.run_dir.join("opensearch");
+            let _ = std::fs::remove_dir_all(&dir);
+            let node =
+                Node::start(&self.dist, &self.jdk, &files, &self.topology, key.1, &dir).await?;
+            self.timings.opensearch_boot += node.started_in;
+            self.node = Some(node);
+            self.node_key = key;
+        }
+        let admin =
+            opensearch::client(&self.certs.ca_cert, &self.topology, Some(&self.certs.admin))?;
+        opensearch::apply_security(&admin, &self.topology.opensearch_url(), &files).await?;
+        self.idp
+            .set_config(idp_config(case, &self.topology, &self.certs, &self.secrets));
+        let yml = &files.0["dashboards/opensearch_dashboards.yml"];
+        if self.stand_in.is_none() || *yml != self.stand_in_yml {
+            if let Some(s) = self.stand_in.take() {
+                s.stop().await;
+            }
+            self.stand_in = Some(self.start_stand_in(&files, case).await?);
+            self.stand_in_yml = yml.clone();
+        }
+        Ok(files)
+    }
+
+    async fn start_stand_in(
+        &self,
+        files: &RunFiles,
+        case: &Case,
+    ) -> Result<stand_in::Server, StackError> {
+        let dir = self.run_dir.join("dashboards");
+        for (rel, contents) in files.0.iter().filter(|(p, _)| p.starts_with("dashboards/")) {
+            let path = dir.join(&rel["dashboards/".len()..]);
+            std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
+            std::fs::write(path, contents)?;
+        }
+        let config =
+            stand_in::Config::from_yaml(&files.0["dashboards/opensearch_dashboards.yml"], &dir)
+                .map_err(|e| StackError::StandIn(e.to_string()))?;
+        let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        let hosts = &self.topology.hosts;
+        let upstreams = stand_in::Upstreams {
+            resolve: vec![
+                (hosts.idp.clone(), loopback(self.topology.https_port)),
+                (hosts.dashboards.clone(), loopback(self.topology.https_port)),
+                (
+                    hosts.opensearch.clone(),
+                    loopback(self.topology.opensearch_http_port),
+                ),
+            ],
+            extra_trusted_ca_pem: (case.document.stack.idp_certificate == IdpCertificate::Public)
+                .then(|| self.certs.ca_cert.clone()),
+        };
+        let listener =
+            tokio::net::TcpListener::bind(("127.0.0.1", self.topology.dashboards_port)).await?;
+        stand_in::Server::start(config, upstreams, listener)
+            .await
+            .map_err(|e| StackError::StandIn(e.to_string()))
+    }
+
+    pub fn node(&self) -> &Node {
+        self.node
+            .as_ref()
+            .expect("a node runs while the stack does")
+    }
+
+    pub fn stand_in(&self) -> Option<&stand_in::Server> {
+        self.stand_in.as_ref()
+    }
+
+    pub fn caddy(&self) -> &Caddy {
+        &self.caddy
+    }
+
+    /// The `host → 127.0.0.1` rules a browser needs to reach the stack by its names.
+    pub fn host_rules(&self) -> Vec<(String, String)> {
+        let h = &self.topology.hosts;
+        [&h.idp, &h.dashboards, &h.opensearch]
+            .iter()
+            .map(|n| (n.to_string(), "127.0.0.1".to_owned()))
+            .collect()
+    }
+
+    /// The site certificates Caddy presents, as SPKI hashes for the browser (the instrument trusts the run CA).
+    pub fn trusted_spki(&self) -> Vec<String> {
+        [&self.certs.idp_site.cert, &self.certs.dashboards_site.cert]
+            .iter()
+            .map(|c| crate::certs::spki_sha256_base64(c))
+            .collect()
+    }
+
+    /// Stops everything (also done by drop, without waiting for the servers).
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stand_in.take() {
+            s.stop().await;
+        }
+        if let Some(node) = self.node.take() {
+            node.stop();
+        }
+    }
+}
+
+fn trust_of(case: &Case) -> Trust {
+    match case.document.stack.idp_certificate {
+        IdpCertificate::Public => Trust::SystemAndRunCa,
+        IdpCertificate::Private => Trust::SystemOnly,
+    }
+}
+
+fn idp_config(
+    case: &Case,
+    topology: &Topology,
+    certs: &RunCertificates,
+    secrets: &Secrets,
+) -> idp::Config {
+    let doc = &case.document;
+    idp::Config::from_case(
+        doc,
+        certs,
+        secrets,
+        &placeholder_values(doc, topology, certs, secrets),
+    )
+}
+
+/// OpenSearch runs as `nobody` when the harness is root: the run folder must be reachable for it.
+fn open_for_others(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+}

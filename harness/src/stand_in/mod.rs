@@ -1,0 +1,405 @@
+//! The Dashboards stand-in: a small relying party that logs in the way the OpenSearch Dashboards security plugin
+//! does (research/dashboards.md §1–4), so the real OpenSearch security plugin can be tested behind it where the
+//! Dashboards image is not available. It reads the case's rendered `opensearch_dashboards.yml` and is named
+//! [`NAME`] in pages and logs.
+//!
+//! Plain HTTP, as Dashboards' port 5601: TLS is Caddy's job. Its log is kept in memory ([`Server::log_lines`]),
+//! never printed, and never holds a token, cookie or secret.
+
+mod app;
+mod basic;
+mod config;
+mod openid;
+mod pages;
+mod store;
+mod upstream;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use rand::distr::{Alphanumeric, SampleString};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use config::{Auth, AuthType, Config, ConfigError, OpenIdConfig, VerificationMode};
+
+use store::{Session, Store, UserSession};
+use upstream::{AuthInfoError, Clients, Endpoints};
+
+/// How reports, pages and logs name this relying party.
+pub const NAME: &str = "Dashboards stand-in";
+
+/// Where the stand-in's own outgoing calls go.
+#[derive(Clone, Debug, Default)]
+pub struct Upstreams {
+    /// Hostnames → loopback addresses (reqwest `resolve`; the port of the URL is kept), e.g. `idp.sso.test`.
+    pub resolve: Vec<(String, SocketAddr)>,
+    /// A CA the IdP calls trust besides the system roots (the IdP's certificate is "public"); unused when
+    /// `openid.root_ca` is set, as that replaces the roots.
+    pub extra_trusted_ca_pem: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{name}: {0}", name = NAME)]
+    Io(#[from] std::io::Error),
+    #[error("{name}: TLS: {0}", name = NAME)]
+    Tls(String),
+}
+
+/// Shared by every request.
+pub(crate) struct State {
+    config: Config,
+    /// `None` when discovery failed at startup: the OpenID routes are not there (issue #1329).
+    endpoints: Option<Endpoints>,
+    clients: Clients,
+    store: Mutex<Store>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl State {
+    fn log(&self, level: &str, message: impl AsRef<str>) {
+        push(&self.log, level, message.as_ref());
+    }
+
+    fn opensearch_host(&self) -> &str {
+        &self.config.opensearch_hosts[0]
+    }
+}
+
+fn push(log: &Mutex<Vec<String>>, level: &str, message: &str) {
+    log.lock()
+        .expect("log lock")
+        .push(format!("[{level}][plugins][securityDashboards] {message}"));
+}
+
+/// A running stand-in. Dropping it stops the server.
+pub struct Server {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Does what Dashboards does at startup (discovery when OpenID is configured), then serves on `listener` until
+    /// [`Server::stop`] or drop. A failed discovery is logged, not an error: Dashboards starts without its
+    /// OpenID routes.
+    pub async fn start(
+        config: Config,
+        upstreams: Upstreams,
+        listener: TcpListener,
+    ) -> Result<Server, StartError> {
+        let addr = listener.local_addr()?;
+        let clients = Clients::new(&config, &upstreams)?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let endpoints = match &config.openid {
+            None => None,
+            Some(o) => {
+                let url = o.connect_url.as_deref().unwrap_or_default();
+                match upstream::discover(&clients.idp, url).await {
+                    Ok(e) => Some(e),
+                    Err(e) => {
+                        push(&log, "error", &format!("Error: {e}"));
+                        push(
+                            &log,
+                            "error",
+                            "Failed when trying to obtain the endpoints from your IdP",
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let state = Arc::new(State {
+            config,
+            endpoints,
+            clients,
+            store: Mutex::default(),
+            log: log.clone(),
+        });
+        let app = router(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        // Dashboards' readiness line.
+        push(
+            &log,
+            "info",
+            &format!("{NAME}: http server running at http://{addr}"),
+        );
+        Ok(Server {
+            addr,
+            log,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every line logged so far, oldest first (the harness slices them per case by length).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().expect("log lock").clone()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+fn router(state: Arc<State>) -> Router {
+    let mut r = Router::new()
+        .route("/", get(app::root))
+        .route("/app/login", get(basic::login_page))
+        .route("/app/customerror/missing-role", get(app::missing_role))
+        .route("/app/{*rest}", get(app::page))
+        .route("/goto/{*rest}", get(app::page))
+        .route("/api/v1/configuration/account", get(app::account))
+        .route("/api/status", get(app::status))
+        .route("/auth/logout", get(app::logout).post(app::logout))
+        .route("/api/v1/auth/logout", post(app::api_logout));
+    if state.config.auth.has(AuthType::Basic) {
+        r = r.route("/auth/login", post(basic::login));
+    }
+    if state.config.auth.has(AuthType::OpenId) {
+        r = if state.endpoints.is_some() {
+            r.route(
+                "/auth/openid/captureUrlFragment",
+                get(openid::capture_url_fragment),
+            )
+            .route("/auth/openid/login", get(openid::login))
+            .route(
+                "/auth/openid/redirectUrlFragment",
+                get(openid::redirect_url_fragment),
+            )
+            .route("/auth/openid/logout", get(openid::logout))
+        } else {
+            // Unregistered routes still pass the auth interceptor: 401, not 404.
+            r.route("/auth/openid/{*rest}", get(|| async { unauthorized() }))
+        };
+    }
+    r.fallback(|| async { not_found() }).with_state(state)
+}
+
+type St = axum::extract::State<Arc<State>>;
+
+/// Hapi's error bodies.
+fn error_json(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({
+            "statusCode": status.as_u16(),
+            "error": status.canonical_reason().unwrap_or(""),
+            "message": message,
+        })),
+    )
+        .into_response()
+}
+
+fn unauthorized() -> Response {
+    error_json(StatusCode::UNAUTHORIZED, "Unauthorized")
+}
+
+fn not_found() -> Response {
+    error_json(StatusCode::NOT_FOUND, "Not Found")
+}
+
+/// `302 Found`, as hapi's `response.redirected`.
+fn found(location: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location.to_owned())]).into_response()
+}
+
+fn random(len: usize) -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), len)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A session cookie as Dashboards sets `security_authentication`: HttpOnly, path `/`, `Secure` iff
+/// `cookie.secure`, `SameSite` iff `cookie.isSameSite`.
+fn cookie(state: &State, value: String) -> Cookie<'static> {
+    let mut c = Cookie::new(state.config.cookie_name.clone(), value);
+    c.set_path("/");
+    c.set_http_only(true);
+    c.set_secure(state.config.cookie_secure);
+    c.set_same_site(match state.config.cookie_same_site.as_deref() {
+        Some("Strict") => Some(SameSite::Strict),
+        Some("Lax") => Some(SameSite::Lax),
+        Some("None") => Some(SameSite::None),
+        _ => None,
+    });
+    c
+}
+
+/// Replaces whatever the request's cookie held with `session` (hapi's `sessionStorage.set`).
+fn set_session(state: &State, jar: &CookieJar, session: Session) -> HeaderValue {
+    let mut store = state.store.lock().expect("store lock");
+    if let Some(old) = jar.get(&state.config.cookie_name) {
+        store.sessions.remove(old.value());
+    }
+    let id = random(32);
+    store.sessions.insert(id.clone(), session);
+    HeaderValue::from_str(&cookie(state, id).to_string()).expect("cookie header")
+}
+
+/// Forgets the request's session and expires its cookie (`sessionStorage.clear`).
+fn clear_session(state: &State, jar: &CookieJar) -> HeaderValue {
+    if let Some(old) = jar.get(&state.config.cookie_name) {
+        state
+            .store
+            .lock()
+            .expect("store lock")
+            .sessions
+            .remove(old.value());
+    }
+    let mut c = cookie(state, String::new());
+    c.make_removal();
+    HeaderValue::from_str(&c.to_string()).expect("cookie header")
+}
+
+fn session_of(state: &State, jar: &CookieJar) -> Option<Session> {
+    let id = jar.get(&state.config.cookie_name)?;
+    state
+        .store
+        .lock()
+        .expect("store lock")
+        .sessions
+        .get(id.value())
+        .cloned()
+}
+
+fn with_cookie(mut r: Response, cookie: HeaderValue) -> Response {
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    r
+}
+
+/// `isPageRequest`: what gets a redirect to the login instead of a 401.
+fn is_page(path: &str) -> bool {
+    path == "/" || path.starts_with("/app/") || path.starts_with("/goto/")
+}
+
+/// The auth interceptor of every protected route: an `Authorization` header is credentials (checked with
+/// OpenSearch); else a valid session cookie; else a redirect to the login (page requests) or 401.
+async fn authenticate(
+    state: &State,
+    headers: &HeaderMap,
+    jar: &CookieJar,
+    path_and_query: &str,
+) -> Result<UserSession, Response> {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return match upstream::authinfo(
+            &state.clients.opensearch,
+            state.opensearch_host(),
+            "authorization",
+            value,
+        )
+        .await
+        {
+            Ok(info) => Ok(UserSession::from_info(
+                info,
+                AuthType::Basic,
+                "authorization",
+                value,
+                None,
+            )),
+            Err(e) => {
+                state.log(
+                    "error",
+                    format!(
+                        "a request with an Authorization header was rejected: {}",
+                        describe(&e)
+                    ),
+                );
+                Err(error_json(
+                    StatusCode::UNAUTHORIZED,
+                    "Authentication Exception",
+                ))
+            }
+        };
+    }
+    let session = session_of(state, jar);
+    if let Some(user) = session.as_ref().and_then(|s| s.user.as_ref())
+        && state.config.auth.has(user.auth_type)
+        && user.is_valid(now_ms())
+    {
+        return Ok(user.clone());
+    }
+    let path = path_and_query.split('?').next().unwrap_or("/");
+    let response = if !is_page(path) {
+        unauthorized()
+    } else {
+        let next = format!("nextUrl={}", encode(path_and_query));
+        match state.config.auth {
+            Auth::Single(AuthType::OpenId) => {
+                found(&format!("/auth/openid/captureUrlFragment?{next}"))
+            }
+            _ => found(&format!("/app/login?{next}")),
+        }
+    };
+    Err(if jar.get(&state.config.cookie_name).is_some() {
+        with_cookie(response, clear_session(state, jar))
+    } else {
+        response
+    })
+}
+
+fn describe(e: &AuthInfoError) -> String {
+    match e {
+        AuthInfoError::Unauthorized => "Authentication Exception".into(),
+        AuthInfoError::Other(m) => m.clone(),
+    }
+}
+
+/// `validateNextUrl`: the path part must be a path on this server, nothing that leaves it.
+fn valid_next_url(u: &str) -> bool {
+    let path = u.split(['?', '#']).next().unwrap_or_default();
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+}
+
+/// What the route validation answers for a bad `nextUrl`.
+fn bad_next_url() -> Response {
+    error_json(
+        StatusCode::BAD_REQUEST,
+        "[request query.nextUrl]: Invalid nextUrl parameter.",
+    )
+}

@@ -1,0 +1,283 @@
+//! The stand-in's outgoing calls: discovery and the token endpoint (the IdP), authinfo (OpenSearch). Each client
+//! trusts what Dashboards' would: `openid.root_ca` alone when set (Node's `ca` replaces the roots), else the system
+//! roots plus the harness's extra CA; `opensearch.ssl.certificateAuthorities` alone when set.
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::config::{Config, VerificationMode};
+use super::{StartError, Upstreams};
+
+pub(super) struct Clients {
+    pub idp: reqwest::Client,
+    pub opensearch: reqwest::Client,
+}
+
+impl Clients {
+    pub fn new(config: &Config, upstreams: &Upstreams) -> Result<Clients, StartError> {
+        let base = || {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                // Never through a proxy from the environment: every call stays on the names the harness resolves.
+                .no_proxy()
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(30));
+            for (host, addr) in &upstreams.resolve {
+                b = b.resolve(host, *addr);
+            }
+            b
+        };
+        let certs = |pem: &str| {
+            reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| StartError::Tls(format!("a CA certificate cannot be read: {e}")))
+        };
+        let mut idp = base();
+        match config
+            .openid
+            .as_ref()
+            .and_then(|o| o.root_ca_pem.as_deref())
+        {
+            Some(pem) => idp = idp.tls_certs_only(certs(pem)?),
+            None => {
+                if let Some(pem) = &upstreams.extra_trusted_ca_pem {
+                    idp = idp.tls_certs_merge(certs(pem)?);
+                }
+            }
+        }
+        if config.openid.as_ref().is_some_and(|o| !o.verify_hostnames) {
+            idp = idp.tls_danger_accept_invalid_hostnames(true);
+        }
+        let mut opensearch = base();
+        if !config.opensearch_ca_pems.is_empty() {
+            let mut all = Vec::new();
+            for pem in &config.opensearch_ca_pems {
+                all.extend(certs(pem)?);
+            }
+            opensearch = opensearch.tls_certs_only(all);
+        }
+        opensearch = match config.verification_mode {
+            VerificationMode::Full => opensearch,
+            VerificationMode::Certificate => opensearch.tls_danger_accept_invalid_hostnames(true),
+            VerificationMode::None => opensearch.tls_danger_accept_invalid_certs(true),
+        };
+        let build =
+            |b: reqwest::ClientBuilder| b.build().map_err(|e| StartError::Tls(e.to_string()));
+        Ok(Clients {
+            idp: build(idp)?,
+            opensearch: build(opensearch)?,
+        })
+    }
+}
+
+/// What discovery gives Dashboards.
+#[derive(Clone, Debug)]
+pub(super) struct Endpoints {
+    pub authorization: String,
+    pub token: String,
+    pub end_session: Option<String>,
+}
+
+/// `wreck.get(connect_url)` + `JSON.parse`: a non-2xx answer or a body that is not JSON fails.
+pub(super) async fn discover(client: &reqwest::Client, url: &str) -> Result<Endpoints, String> {
+    let r = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if !r.status().is_success() {
+        return Err(format!("Response Error: {}", r.status()));
+    }
+    let doc: Value = r.json().await.map_err(|e| e.to_string())?;
+    let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_owned);
+    Ok(Endpoints {
+        // Missing endpoints stay `undefined` in Dashboards; the redirect then goes to "undefined?…".
+        authorization: text("authorization_endpoint").unwrap_or_else(|| "undefined".into()),
+        token: text("token_endpoint").unwrap_or_else(|| "undefined".into()),
+        end_session: text("end_session_endpoint"),
+    })
+}
+
+#[derive(Debug, Default)]
+pub(super) struct TokenResponse {
+    pub id_token: Option<String>,
+    pub expires_in: Option<f64>,
+}
+
+/// `callTokenEndpoint`: a form POST; the answer may be JSON or form-encoded (`parseTokenResponse`).
+pub(super) async fn token(
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> Result<TokenResponse, String> {
+    let r = client
+        .post(endpoint)
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = r.status();
+    if !status.is_success() {
+        return Err(format!(
+            "Failed calling token endpoint: {} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ));
+    }
+    let body = r.text().await.map_err(|e| e.to_string())?;
+    if body.trim_start().starts_with('{') {
+        let v: Value =
+            serde_json::from_str(&body).map_err(|e| format!("Invalid JSON payload: {e}"))?;
+        Ok(TokenResponse {
+            id_token: v.get("id_token").and_then(Value::as_str).map(str::to_owned),
+            expires_in: v.get("expires_in").and_then(Value::as_f64),
+        })
+    } else {
+        let mut t = TokenResponse::default();
+        for (k, v) in url::form_urlencoded::parse(body.as_bytes()) {
+            match &*k {
+                "id_token" => t.id_token = Some(v.into_owned()),
+                "expires_in" => t.expires_in = v.parse().ok(),
+                _ => {}
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// `getExpirationDate` (milliseconds): the id_token must have three parts; `exp` is read without any check.
+/// `Ok(None)` is `NaN` in Dashboards (no `exp`): the session cookie is then never valid.
+pub(super) fn expiration(t: &TokenResponse, now_ms: i64) -> Result<Option<i64>, String> {
+    let Some(id) = &t.id_token else {
+        return Ok(t.expires_in.map(|s| now_ms + (s * 1000.0) as i64));
+    };
+    let parts: Vec<&str> = id.split('.').collect();
+    if parts.len() != 3 {
+        return Err("Error: Invalid token".into());
+    }
+    // Node's Buffer.from(…, 'base64') reads both alphabets and ignores padding.
+    let lenient = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let normalised: String = parts[1]
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    let bytes = lenient
+        .decode(normalised.trim_end_matches('='))
+        .map_err(|e| format!("SyntaxError: {e}"))?;
+    let claims: Value = serde_json::from_slice(&bytes).map_err(|e| format!("SyntaxError: {e}"))?;
+    Ok(claims
+        .get("exp")
+        .and_then(Value::as_f64)
+        .map(|e| (e * 1000.0) as i64))
+}
+
+/// The user as `GET /_plugins/_security/authinfo` describes them.
+#[derive(Clone, Debug)]
+pub(super) struct AuthInfo {
+    pub user_name: String,
+    pub roles: Vec<String>,
+    pub backend_roles: Vec<String>,
+}
+
+#[derive(Debug)]
+pub(super) enum AuthInfoError {
+    /// OpenSearch answered 401: the legacy client's "Authentication Exception".
+    Unauthorized,
+    Other(String),
+}
+
+/// `authenticateWithHeader`: authinfo on the first of `opensearch.hosts`, with only the given header.
+pub(super) async fn authinfo(
+    client: &reqwest::Client,
+    host: &str,
+    header: &str,
+    value: &str,
+) -> Result<AuthInfo, AuthInfoError> {
+    let url = format!("{}/_plugins/_security/authinfo", host.trim_end_matches('/'));
+    let r = client
+        .get(url)
+        .header(header, value)
+        .send()
+        .await
+        .map_err(|e| AuthInfoError::Other(e.to_string()))?;
+    if r.status() == reqwest::StatusCode::UNAUTHORIZED {
+        return Err(AuthInfoError::Unauthorized);
+    }
+    if !r.status().is_success() {
+        return Err(AuthInfoError::Other(format!(
+            "authinfo answered {}",
+            r.status()
+        )));
+    }
+    let v: Value = r
+        .json()
+        .await
+        .map_err(|e| AuthInfoError::Other(e.to_string()))?;
+    let list = |k: &str| -> Vec<String> {
+        v.get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(AuthInfo {
+        user_name: v
+            .get("user_name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        roles: list("roles"),
+        backend_roles: list("backend_roles"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(token: &str) -> TokenResponse {
+        TokenResponse {
+            id_token: Some(token.into()),
+            expires_in: Some(300.0),
+        }
+    }
+
+    #[test]
+    fn expiration_is_read_from_exp_of_a_three_part_token() {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"exp":1700}"#);
+        assert_eq!(
+            expiration(&id(&format!("h.{payload}.s")), 0),
+            Ok(Some(1_700_000))
+        );
+        let no_exp = base64::engine::general_purpose::STANDARD.encode(br#"{"sub":"x"}"#);
+        assert_eq!(expiration(&id(&format!("h.{no_exp}.s")), 0), Ok(None));
+        assert_eq!(
+            expiration(
+                &TokenResponse {
+                    id_token: None,
+                    expires_in: Some(2.0)
+                },
+                10
+            ),
+            Ok(Some(2010))
+        );
+    }
+
+    #[test]
+    fn a_jwe_is_an_invalid_token() {
+        assert_eq!(
+            expiration(&id("a.b.c.d.e"), 0),
+            Err("Error: Invalid token".into())
+        );
+        assert!(expiration(&id("a.!!!.c"), 0).is_err());
+    }
+}

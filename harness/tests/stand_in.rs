@@ -1,0 +1,769 @@
+//! The Dashboards stand-in over HTTP, the way a browser meets it: a cookie client that follows redirects by hand,
+//! the embedded IdP (its headless flow executor) and a fake OpenSearch whose authinfo answer each test chooses
+//! and which records the `Authorization` header it got.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use harness::stand_in::{self, Config, Server, Upstreams};
+use serde_json::{Value, json};
+
+mod support;
+
+const UNAUTHORIZED: &str = r#"{"statusCode":401,"error":"Unauthorized","message":"Unauthorized"}"#;
+const BASIC_PASSWORD: &str = "correct horse";
+
+/// What the fake authinfo answers to a Bearer token.
+#[derive(Clone)]
+enum Answer {
+    Roles(Vec<&'static str>),
+    Unauthorized,
+}
+
+struct FakeOpenSearch {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<String>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeOpenSearch {
+    async fn start(answer: Answer) -> FakeOpenSearch {
+        let answer = Arc::new(Mutex::new(answer));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (a, s) = (answer.clone(), seen.clone());
+        let app = axum::Router::new().route(
+            "/_plugins/_security/authinfo",
+            axum::routing::get(move |headers: HeaderMap| {
+                let (a, s) = (a.clone(), s.clone());
+                async move { authinfo(&a, &s, &headers) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeOpenSearch {
+            addr,
+            seen,
+            _task: task,
+        }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Basic: alice with [`BASIC_PASSWORD`] only. Bearer: whatever the test chose (any token is "valid").
+fn authinfo(answer: &Mutex<Answer>, seen: &Mutex<Vec<String>>, headers: &HeaderMap) -> Response {
+    let auth = headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    seen.lock().unwrap().push(auth.clone());
+    let ok = |roles: Vec<&str>| {
+        Json(json!({"user_name": "alice", "backend_roles": ["admins"], "roles": roles}))
+            .into_response()
+    };
+    let denied = || (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
+    if let Some(basic) = auth.strip_prefix("Basic ") {
+        return if basic == STANDARD.encode(format!("alice:{BASIC_PASSWORD}")) {
+            ok(vec!["all_access"])
+        } else {
+            denied()
+        };
+    }
+    if !auth.starts_with("Bearer ") {
+        return denied();
+    }
+    match answer.lock().unwrap().clone() {
+        Answer::Roles(r) => ok(r),
+        Answer::Unauthorized => denied(),
+    }
+}
+
+struct Stack {
+    idp: Option<support::Idp>,
+    os: FakeOpenSearch,
+    server: Server,
+    base: String,
+    http: reqwest::Client,
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// The IdP (its provider with `provider_extra` and the stand-in's callback as redirect URI), the fake OpenSearch
+/// and the stand-in with an `opensearch_dashboards.yml` of the usual keys plus `dashboards_extra`.
+async fn stack(provider_extra: &str, dashboards_extra: &str, answer: Answer) -> Stack {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let idp = support::start(&format!(
+        "idp: {{ provider: {{ {provider_extra} redirect_uris: [{{ matching_mode: strict, url: \"{base}/auth/openid/login\" }}] }} }}"
+    ))
+    .await;
+    let yaml = format!(
+        "opensearch_security.openid.connect_url: \"{}/application/o/{}/.well-known/openid-configuration\"\n\
+         opensearch_security.openid.client_id: {}\n{}{dashboards_extra}",
+        idp.base,
+        idp.config.slug,
+        idp.config.client_id,
+        if dashboards_extra.contains("client_secret") {
+            String::new()
+        } else {
+            format!(
+                "opensearch_security.openid.client_secret: \"{}\"\n",
+                idp.config.client_secret
+            )
+        }
+    );
+    let mut s = stand_in_with(listener, &yaml, answer).await;
+    s.http = idp.http.clone();
+    s.idp = Some(idp);
+    s
+}
+
+/// The stand-in alone (no IdP): `yaml` plus the fake OpenSearch and the base redirect URL.
+async fn stand_in_with(listener: tokio::net::TcpListener, yaml: &str, answer: Answer) -> Stack {
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let os = FakeOpenSearch::start(answer).await;
+    let has_type = yaml.contains("auth.type") || yaml.contains("auth:");
+    let yaml = format!(
+        "opensearch.hosts: [\"http://{}\"]\n\
+         opensearch_security.openid.base_redirect_url: \"{base}\"\n{}{yaml}",
+        os.addr,
+        if has_type {
+            ""
+        } else {
+            "opensearch_security.auth.type: openid\n"
+        },
+    );
+    let config = Config::from_yaml(&yaml, std::path::Path::new("."))
+        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    let server = Server::start(config, Upstreams::default(), listener)
+        .await
+        .unwrap();
+    Stack {
+        idp: None,
+        os,
+        server,
+        base,
+        http: client(),
+    }
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn title(html: &str) -> &str {
+    html.split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(t, _)| t)
+        .unwrap_or_default()
+}
+
+fn set_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("security_authentication="))
+}
+
+impl Stack {
+    fn idp(&self) -> &support::Idp {
+        self.idp.as_ref().expect("a stack with an IdP")
+    }
+
+    async fn get(&self, path_or_url: &str) -> reqwest::Response {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_owned()
+        } else {
+            format!("{}{path_or_url}", self.base)
+        };
+        self.http.get(url).send().await.unwrap()
+    }
+
+    /// At the IdP with an authorize URL: the headless flow (identification, password) unless the IdP session is
+    /// already logged in; returns the stand-in callback URL the IdP sends the browser to.
+    async fn at_idp(&self, authorize: &str, user: &str) -> String {
+        let idp = self.idp();
+        let r = self.get(authorize).await;
+        assert_eq!(r.status(), 302, "authorize");
+        let to = location(&r);
+        if to.starts_with(&self.base) {
+            return to;
+        }
+        assert!(
+            to.starts_with("/if/flow/default-authentication-flow/?"),
+            "{to}"
+        );
+        let executor = format!(
+            "{}/api/v3/flows/executor/default-authentication-flow/?query={}",
+            idp.base,
+            stand_in_encode(to.split_once('?').unwrap().1)
+        );
+        let c: Value = self
+            .http
+            .get(&executor)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(c["component"], "ak-stage-identification");
+        self.http
+            .post(&executor)
+            .json(&json!({"component": "ak-stage-identification", "uid_field": user}))
+            .send()
+            .await
+            .unwrap();
+        let password = idp.config.user(user).unwrap().password.clone();
+        let c: Value = self
+            .http
+            .post(&executor)
+            .json(&json!({"component": "ak-stage-password", "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(c["component"], "xak-flow-redirect", "{c}");
+        let r = self
+            .get(&format!("{}{}", idp.base, c["to"].as_str().unwrap()))
+            .await;
+        assert_eq!(r.status(), 302);
+        let back = location(&r);
+        assert!(
+            back.starts_with(&format!("{}/auth/openid/login?", self.base)),
+            "{back}"
+        );
+        back
+    }
+
+    /// A page request without a session through the capture page to the IdP; returns the authorize URL.
+    async fn to_idp(&self, page: &str) -> String {
+        let r = self.get(page).await;
+        assert_eq!(r.status(), 302, "{page}");
+        let capture = location(&r);
+        assert_eq!(
+            capture,
+            format!(
+                "/auth/openid/captureUrlFragment?nextUrl={}",
+                stand_in_encode(page)
+            )
+        );
+        let html = self.get(&capture).await.text().await.unwrap();
+        assert_eq!(title(&html), "OSD OIDC Capture");
+        assert!(html.contains("localStorage.setItem(\"oidcHash\""));
+        // Without JavaScript: the meta refresh (no fragment).
+        let login = format!(
+            "/auth/openid/login?redirectHash=false&amp;nextUrl={}",
+            stand_in_encode(page)
+        );
+        assert!(
+            html.contains(&format!("content=\"0;url={login}\"")),
+            "{html}"
+        );
+        let r = self.get(&login.replace("&amp;", "&")).await;
+        assert_eq!(r.status(), 302);
+        assert!(set_cookie(&r).is_some(), "the state goes in the cookie");
+        location(&r)
+    }
+
+    /// The whole OpenID login of `user`, up to the stand-in's answer at the callback.
+    async fn openid_login(&self, page: &str, user: &str) -> (String, reqwest::Response) {
+        let authorize = self.to_idp(page).await;
+        let callback = self.at_idp(&authorize, user).await;
+        let r = self.get(&callback).await;
+        (callback, r)
+    }
+
+    fn log(&self) -> String {
+        self.server.log_lines().join("\n")
+    }
+}
+
+fn stand_in_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn openid_login_lands_on_the_app_and_the_account_shows_the_mapped_roles() {
+    let s = stack(
+        "",
+        "opensearch_security.openid.scope: profile email\n",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let authorize = s.to_idp("/app/home").await;
+    // The authorization request as Dashboards makes it: no nonce, no PKCE, `openid` prepended to the scope.
+    let idp = s.idp();
+    assert!(authorize.starts_with(&format!("{}/application/o/authorize/?", idp.base)));
+    assert_eq!(
+        param(&authorize, "client_id").unwrap(),
+        idp.config.client_id
+    );
+    assert_eq!(param(&authorize, "response_type").unwrap(), "code");
+    assert_eq!(
+        param(&authorize, "redirect_uri").unwrap(),
+        format!("{}/auth/openid/login", s.base)
+    );
+    assert_eq!(param(&authorize, "scope").unwrap(), "openid profile email");
+    assert_eq!(param(&authorize, "state").unwrap().len(), 22);
+    assert!(param(&authorize, "nonce").is_none() && param(&authorize, "code_challenge").is_none());
+
+    let callback = s.at_idp(&authorize, "alice").await;
+    assert_eq!(param(&callback, "state"), param(&authorize, "state"));
+    let r = s.get(&callback).await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(location(&r), "/app/home", "nextUrl kept through the login");
+    let cookie = set_cookie(&r).unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "cookie.secure is false: {cookie}"
+    );
+
+    let seen = s.os.seen();
+    assert_eq!(seen.len(), 1);
+    let token = seen[0].strip_prefix("Bearer ").expect("Bearer <id_token>");
+    assert_eq!(token.split('.').count(), 3, "the id_token, a JWS");
+
+    let html = s.get("/app/home").await.text().await.unwrap();
+    assert_eq!(title(&html), "Home - OpenSearch Dashboards");
+    assert!(html.contains(">alice</span>"));
+    assert!(html.contains("sso-harness: Dashboards stand-in"));
+    assert_eq!(location(&s.get("/").await), "/app/home");
+    let account: Value = s
+        .get("/api/v1/configuration/account")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        account,
+        json!({"data": {"user_name": "alice", "user_requested_tenant": null, "roles": ["all_access"], "backend_roles": ["admins"]}})
+    );
+    assert_eq!(
+        s.os.seen()[1],
+        seen[0],
+        "the account API asks OpenSearch with the same Bearer header"
+    );
+
+    // The log tells what happened and never holds the token.
+    let log = s.log();
+    assert!(
+        log.contains("Dashboards stand-in: http server running at"),
+        "{log}"
+    );
+    assert!(log.contains("OpenId login of alice"), "{log}");
+    assert!(!log.contains(token), "{log}");
+
+    // Logout: the session goes, the browser goes to the IdP's end-session endpoint with the id_token as hint.
+    let r = s.get("/auth/logout").await;
+    let end = location(&r);
+    assert!(
+        end.starts_with(&format!(
+            "{}/application/o/{}/end-session/?",
+            idp.base, idp.config.slug
+        )),
+        "{end}"
+    );
+    assert_eq!(param(&end, "id_token_hint").unwrap(), token);
+    assert_eq!(param(&end, "post_logout_redirect_uri").unwrap(), s.base);
+    assert!(location(&s.get("/app/home").await).starts_with("/auth/openid/captureUrlFragment"));
+}
+
+#[tokio::test]
+async fn without_a_session_pages_redirect_to_the_capture_page_and_the_rest_is_401_json() {
+    let s = stack("", "", Answer::Roles(vec!["all_access"])).await;
+    for (page, next) in [
+        ("/", "%2F"),
+        ("/app/discover?x=1#/", "%2Fapp%2Fdiscover%3Fx%3D1"),
+        ("/goto/abc", "%2Fgoto%2Fabc"),
+    ] {
+        let r = s.get(page).await;
+        assert_eq!(r.status(), 302, "{page}");
+        assert_eq!(
+            location(&r),
+            format!("/auth/openid/captureUrlFragment?nextUrl={next}")
+        );
+    }
+    for api in ["/api/v1/configuration/account", "/api/status"] {
+        let r = s.get(api).await;
+        assert_eq!(r.status(), 401, "{api}");
+        assert_eq!(r.text().await.unwrap(), UNAUTHORIZED);
+    }
+    assert_eq!(s.get("/no/such/route").await.status(), 404);
+    // A callback whose state is not the cookie's: cleared and back to the login, without nextUrl.
+    let r = s.get("/auth/openid/login?code=abc&state=wrong").await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(location(&r), "/auth/openid/login");
+    assert!(s.log().contains("state does not match"));
+    // An Authorization header is credentials, checked with OpenSearch.
+    let r = s
+        .http
+        .get(format!("{}/api/v1/configuration/account", s.base))
+        .basic_auth("alice", Some("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["message"],
+        "Authentication Exception"
+    );
+    // An outside nextUrl is refused.
+    assert_eq!(
+        s.get("/auth/openid/login?nextUrl=%2F%2Fevil.test%2F")
+            .await
+            .status(),
+        400
+    );
+}
+
+#[tokio::test]
+async fn without_mapped_roles_the_app_sends_to_the_missing_role_page() {
+    let s = stack("", "", Answer::Roles(vec![])).await;
+    let (_, r) = s.openid_login("/app/home", "alice").await;
+    assert_eq!(location(&r), "/app/home", "the login itself succeeds");
+    let r = s.get("/app/home").await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(location(&r), "/app/customerror/missing-role");
+    let html = s
+        .get("/app/customerror/missing-role")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title(&html), "Missing Role");
+    assert!(
+        html.contains(
+            "No roles available for this user, please contact your system administrator."
+        )
+    );
+    assert!(html.contains(r#"data-test-subj="error-logout-button""#));
+    let account: Value = s
+        .get("/api/v1/configuration/account")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["data"]["roles"], json!([]));
+    assert_eq!(account["data"]["backend_roles"], json!(["admins"]));
+}
+
+#[tokio::test]
+async fn opensearch_401_at_the_callback_is_answered_with_401_json_at_the_callback() {
+    let s = stack("", "", Answer::Unauthorized).await;
+    let (callback, r) = s.openid_login("/app/home", "alice").await;
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers().get("location").is_none(),
+        "no redirect: the address stays"
+    );
+    assert_eq!(r.url().path(), "/auth/openid/login");
+    assert!(r.url().query().unwrap().starts_with("code="), "{callback}");
+    assert_eq!(r.text().await.unwrap(), UNAUTHORIZED);
+    assert!(s.os.seen()[0].starts_with("Bearer "));
+    assert!(
+        s.log()
+            .contains("OpenId authentication failed: Error: Authentication Exception")
+    );
+    // No session came of it.
+    assert_eq!(s.get("/api/v1/configuration/account").await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_jwe_id_token_that_opensearch_accepts_is_an_invalid_token_and_the_login_loops() {
+    let s = stack(
+        "encryption_key: true,",
+        "",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let (_, r) = s.openid_login("/app/home", "alice").await;
+    let mut callbacks = 1;
+    let mut r = r;
+    // Dashboards' loop: callback → /auth/openid/login → IdP (already logged in) → callback → …
+    while callbacks < 4 {
+        assert_eq!(r.status(), 302);
+        assert_eq!(
+            location(&r),
+            "/auth/openid/login",
+            "back to the login, nextUrl lost"
+        );
+        let cleared = set_cookie(&r).unwrap();
+        assert!(
+            cleared.contains("Max-Age=0") || cleared.contains("Expires="),
+            "{cleared}"
+        );
+        let authorize = location(&s.get("/auth/openid/login").await);
+        let callback = s.at_idp(&authorize, "alice").await;
+        r = s.get(&callback).await;
+        callbacks += 1;
+    }
+    assert_eq!(location(&r), "/auth/openid/login");
+    let seen = s.os.seen();
+    assert_eq!(
+        seen.len(),
+        4,
+        "authinfo is asked before the token is looked at"
+    );
+    assert!(
+        seen.iter()
+            .all(|h| h.strip_prefix("Bearer ").unwrap().split('.').count() == 5)
+    );
+    assert!(
+        s.log()
+            .contains("OpenId authentication failed: Error: Invalid token")
+    );
+    assert_eq!(s.get("/api/v1/configuration/account").await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_failure_sends_back_to_the_login() {
+    let s = stack(
+        "",
+        "opensearch_security.openid.client_secret: wrong\n",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let (_, r) = s.openid_login("/app/home", "alice").await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(location(&r), "/auth/openid/login");
+    assert!(s.os.seen().is_empty(), "OpenSearch is never asked");
+    assert!(
+        s.log()
+            .contains("Failed calling token endpoint: 400 Bad Request"),
+        "{}",
+        s.log()
+    );
+}
+
+#[tokio::test]
+async fn with_the_idp_down_at_startup_the_openid_routes_are_missing_and_answer_401() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = closed.local_addr().unwrap();
+    drop(closed);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = stand_in_with(
+        listener,
+        &format!(
+            "opensearch_security.openid.connect_url: http://{dead}/application/o/opensearch/.well-known/openid-configuration\n\
+             opensearch_security.openid.client_id: opensearch-dashboards\n"
+        ),
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    assert!(
+        s.log()
+            .contains("Failed when trying to obtain the endpoints from your IdP")
+    );
+    for path in [
+        "/auth/openid/login",
+        "/auth/openid/login?code=x&state=y",
+        "/auth/openid/captureUrlFragment?nextUrl=%2Fapp%2Fhome",
+    ] {
+        let r = s.get(path).await;
+        assert_eq!(r.status(), 401, "{path}");
+        assert_eq!(r.text().await.unwrap(), UNAUTHORIZED);
+    }
+    // Pages still redirect to the capture page, which then answers 401: the user is stuck (issue #1329).
+    assert!(location(&s.get("/app/home").await).starts_with("/auth/openid/captureUrlFragment"));
+}
+
+const MULTI: &str = "opensearch_security:\n  auth:\n    type: [basicauth, openid]\n    multiple_auth_enabled: true\n";
+
+#[tokio::test]
+async fn multiple_authentication_shows_dashboards_login_page_and_its_sso_button_logs_in() {
+    let s = stack("", MULTI, Answer::Roles(vec!["all_access"])).await;
+    let r = s.get("/app/home").await;
+    assert_eq!(location(&r), "/app/login?nextUrl=%2Fapp%2Fhome");
+    let html = s
+        .get("/app/login?nextUrl=%2Fapp%2Fhome")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title(&html), "Log in to OpenSearch Dashboards");
+    assert!(html.contains(r#"data-test-subj="user-name""#));
+    assert!(html.contains(r#"data-test-subj="password""#));
+    assert!(html.contains(r#"aria-label="basicauth_login_button""#));
+    assert_eq!(html.matches(r#"data-test-subj="submit""#).count(), 2);
+    let sso = r#"<a class="euiButton" href="/auth/openid/captureUrlFragment?nextUrl=%2Fapp%2Fhome" aria-label="openid_login_button" data-test-subj="submit">Log in with single sign-on</a>"#;
+    assert!(html.contains(sso), "{html}");
+    // The SSO button leads through the same OpenID login.
+    let capture = s
+        .get("/auth/openid/captureUrlFragment?nextUrl=%2Fapp%2Fhome")
+        .await;
+    assert_eq!(title(&capture.text().await.unwrap()), "OSD OIDC Capture");
+    let r = s
+        .get("/auth/openid/login?redirectHash=false&nextUrl=%2Fapp%2Fhome")
+        .await;
+    let callback = s.at_idp(&location(&r), "alice").await;
+    let r = s.get(&callback).await;
+    assert_eq!(location(&r), "/app/home");
+    assert_eq!(s.get("/app/home").await.status(), 200);
+
+    // The button label comes from `ui.openid.login.buttonname`.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other = stand_in_with(
+        listener,
+        &format!(
+            "{MULTI}  openid:\n    client_id: x\n  ui:\n    openid:\n      login:\n        buttonname: Log in with authentik\n"
+        ),
+        Answer::Unauthorized,
+    )
+    .await;
+    let html = other.get("/app/login").await.text().await.unwrap();
+    assert!(
+        html.contains(r#"data-test-subj="submit">Log in with authentik</a>"#),
+        "{html}"
+    );
+    assert!(html.contains("nextUrl=%2F\""), "nextUrl defaults to /");
+}
+
+#[tokio::test]
+async fn basic_login_fails_with_dashboards_message_and_succeeds_with_the_right_password() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = stand_in_with(
+        listener,
+        &format!("{MULTI}  openid:\n    client_id: x\n"),
+        Answer::Unauthorized,
+    )
+    .await;
+    let form = |password: &str| {
+        vec![
+            ("username".to_owned(), "alice".to_owned()),
+            ("password".to_owned(), password.to_owned()),
+            ("nextUrl".to_owned(), "/app/dashboards".to_owned()),
+        ]
+    };
+    let r = s
+        .http
+        .post(format!("{}/auth/login", s.base))
+        .form(&form("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let html = r.text().await.unwrap();
+    assert_eq!(title(&html), "Log in to OpenSearch Dashboards");
+    assert!(html.contains("Invalid username or password. Please try again."));
+    // The page's own request (JSON) gets hapi's 401.
+    let r = s
+        .http
+        .post(format!("{}/auth/login", s.base))
+        .json(&json!({"username": "alice", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(s.get("/app/home").await.status(), 302, "no session");
+
+    let r = s
+        .http
+        .post(format!("{}/auth/login", s.base))
+        .form(&form(BASIC_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(location(&r), "/app/dashboards");
+    assert!(set_cookie(&r).is_some());
+    let seen = s.os.seen();
+    assert_eq!(
+        seen.last().unwrap(),
+        &format!(
+            "Basic {}",
+            STANDARD.encode(format!("alice:{BASIC_PASSWORD}"))
+        )
+    );
+    let html = s.get("/app/dashboards").await.text().await.unwrap();
+    assert!(html.contains(">alice</span>"), "{html}");
+    let account: Value = s
+        .get("/api/v1/configuration/account")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["data"]["roles"], json!(["all_access"]));
+    assert!(!s.log().contains(BASIC_PASSWORD), "no password in the log");
+    // Logout ends the session and shows the login page.
+    assert_eq!(location(&s.get("/auth/logout").await), "/app/login");
+    assert_eq!(s.get("/api/v1/configuration/account").await.status(), 401);
+}
+
+#[tokio::test]
+async fn startup_refuses_what_dashboards_refuses() {
+    let err = |yaml: &str| {
+        Config::from_yaml(yaml, std::path::Path::new("."))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(
+            "opensearch_security.auth.type: [basicauth, openid]\nopensearch_security.openid.client_id: x\n"
+        ),
+        "Multiple Authentication Mode is disabled. To enable this feature, please set up opensearch_security.auth.multiple_auth_enabled: true"
+    );
+    assert_eq!(
+        err(
+            "opensearch_security.auth.type: [openid, jwt]\nopensearch_security.auth.multiple_auth_enabled: true\n"
+        ),
+        "Authentication type is not configured properly. basicauth is mandatory."
+    );
+    assert_eq!(stand_in::NAME, "Dashboards stand-in");
+}
+
+#[tokio::test]
+async fn cookie_attributes_follow_the_config_and_a_callback_without_the_cookie_loops() {
+    let s = stack(
+        "",
+        "opensearch_security.cookie.secure: true\nopensearch_security.cookie.isSameSite: Lax\n",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let r = s.get("/auth/openid/login?nextUrl=%2Fapp%2Fhome").await;
+    let cookie = set_cookie(&r).unwrap();
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    // A browser drops a Secure cookie on a plain-HTTP origin (loopback is a secure context for browsers and for
+    // reqwest's cookie store alike, so the drop is played by a client without cookies): the state is gone at the
+    // callback, and the login starts again.
+    let callback = s.at_idp(&location(&r), "alice").await;
+    let r = client().get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(location(&r), "/auth/openid/login");
+    assert!(s.log().contains("state does not match"));
+    assert!(s.os.seen().is_empty());
+}
