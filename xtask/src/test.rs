@@ -1,7 +1,7 @@
 //! `cargo xtask test`: make sure what the tests need is installed, then run them with nextest.
 //!
 //! On a fresh machine (root, Debian) it installs what is missing: Caddy (the tests validate rendered Caddyfiles with
-//! it), Chromium and chromedriver (browser tests) from Debian's packages, Python's jwcrypto from PyPI (the JOSE
+//! it), Chromium and chromedriver (browser tests), Maven (fetches OpenSearch from Maven Central) from Debian's packages, Python's jwcrypto from PyPI (the JOSE
 //! library authentik uses, to check the embedded IdP's tokens), and cargo-nextest from crates.io (~4 minutes to
 //! build on 2 cores, once).
 
