@@ -1,9 +1,10 @@
 //! `cargo xtask test`: make sure what the tests need is installed, then run them with nextest.
 //!
-//! On a fresh machine (root, Debian) it installs what is missing: Caddy (the tests validate rendered Caddyfiles with
-//! it), Chromium and chromedriver (browser tests), Maven (fetches OpenSearch from Maven Central) from Debian's packages, Python's jwcrypto from PyPI (the JOSE
-//! library authentik uses, to check the embedded IdP's tokens), and cargo-nextest from crates.io (~4 minutes to
-//! build on 2 cores, once).
+//! On a fresh machine (root, Debian) it installs what is missing: from Debian's packages Caddy (the tests validate
+//! rendered Caddyfiles with it), Chromium and chromedriver (browser tests) and Maven (fetches OpenSearch from Maven
+//! Central); from PyPI jwcrypto (the JOSE library authentik uses, to check the embedded IdP's tokens); and
+//! cargo-nextest from crates.io (~4 minutes to build on 2 cores, once). OpenSearch and a Java 21 runtime are
+//! fetched into the cache by the tests that need them.
 
 use std::process::{Command, ExitCode};
 
