@@ -15,6 +15,7 @@ pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
         ("caddy", "caddy"),
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
+        ("mvn", "maven"),
     ])?;
     ensure_python_module("jwcrypto")?;
     ensure_nextest()?;
