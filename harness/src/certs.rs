@@ -203,19 +203,6 @@ fn leaf(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc2253_puts_the_most_specific_attribute_first() {
-        assert_eq!(
-            ADMIN_DN.rfc2253(),
-            "CN=harness-admin,OU=harness,O=sso-harness"
-        );
-    }
-}
-
 /// base64 of the SHA-256 of a certificate's SubjectPublicKeyInfo: how Chromium's
 /// `--ignore-certificate-errors-spki-list` names the certificates the browser is to trust.
 pub fn spki_sha256_base64(cert_pem: &str) -> String {
@@ -228,4 +215,17 @@ pub fn spki_sha256_base64(cert_pem: &str) -> String {
         .and_then(|k| k.public_key_to_der())
         .expect("a public key");
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(spki))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2253_puts_the_most_specific_attribute_first() {
+        assert_eq!(
+            ADMIN_DN.rfc2253(),
+            "CN=harness-admin,OU=harness,O=sso-harness"
+        );
+    }
 }

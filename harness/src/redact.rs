@@ -41,7 +41,7 @@ impl Redactor {
             .filter(|(_, v)| v.chars().count() >= 4)
             .map(|(label, value)| (value, format!("[{label}]")))
             .collect();
-        secrets.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
         Redactor { secrets }
     }
 

@@ -66,10 +66,10 @@ async fn stage_root(
 async fn stage_input(client: &Client, stage: &str, input: &str) -> Result<Element, BrowserError> {
     let deadline = Instant::now() + STAGE_TIMEOUT;
     loop {
-        if let Ok(root) = stage_root(client, stage).await {
-            if let Ok(el) = root.find(Locator::Css(input)).await {
-                return Ok(el);
-            }
+        if let Ok(root) = stage_root(client, stage).await
+            && let Ok(el) = root.find(Locator::Css(input)).await
+        {
+            return Ok(el);
         }
         if Instant::now() > deadline {
             let url = client

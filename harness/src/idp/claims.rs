@@ -35,7 +35,7 @@ pub fn granted(requested: &str, configured: &[ScopeMapping]) -> Vec<ScopeMapping
         .copied()
         .filter(|m| asked.is_empty() || asked.contains(&wire_name(m).as_str()))
         .collect();
-    out.sort_by_key(|m| wire_name(m));
+    out.sort_by_key(wire_name);
     out.dedup();
     out
 }

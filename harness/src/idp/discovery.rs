@@ -127,7 +127,7 @@ fn claims_supported(mappings: &[ScopeMapping]) -> Vec<String> {
         password: String::new(),
     };
     let mut sorted = mappings.to_vec();
-    sorted.sort_by_key(|m| wire_name(m));
+    sorted.sort_by_key(wire_name);
     for m in sorted {
         out.extend(scope_claims(&anonymous, &[m]).keys().cloned());
     }

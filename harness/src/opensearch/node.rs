@@ -70,7 +70,8 @@ impl Node {
             std::fs::create_dir_all(dir.join(sub))?;
         }
         // The distribution's config, with the relative paths of jvm.options pointed into the run folder.
-        for name in ["log4j2.properties"] {
+        {
+            let name = "log4j2.properties";
             std::fs::copy(dist.home.join("config").join(name), config.join(name))?;
         }
         let jvm = std::fs::read_to_string(dist.home.join("config/jvm.options"))?;
@@ -146,10 +147,11 @@ impl Node {
                     tail: self.tail(30),
                 });
             }
-            if let Ok(r) = client.get(&url).send().await {
-                if r.status().is_success() && r.text().await.is_ok_and(|t| t.contains("\"UP\"")) {
-                    return Ok(());
-                }
+            if let Ok(r) = client.get(&url).send().await
+                && r.status().is_success()
+                && r.text().await.is_ok_and(|t| t.contains("\"UP\""))
+            {
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
@@ -164,10 +166,10 @@ impl Node {
     /// The log lines written since `offset`.
     pub fn log_since(&self, offset: u64) -> Vec<String> {
         let mut text = String::new();
-        if let Ok(mut f) = std::fs::File::open(&self.log) {
-            if f.seek(SeekFrom::Start(offset)).is_ok() {
-                let _ = f.read_to_string(&mut text);
-            }
+        if let Ok(mut f) = std::fs::File::open(&self.log)
+            && f.seek(SeekFrom::Start(offset)).is_ok()
+        {
+            let _ = f.read_to_string(&mut text);
         }
         text.lines().map(str::to_owned).collect()
     }

@@ -134,7 +134,7 @@ pub fn load(file: &SourceFile) -> Result<Scenario, Vec<Diagnostic>> {
             "a scenario file is a YAML mapping (`name:`, `stack:`, `steps:`, …)",
         )));
     };
-    for key in fields.keys().filter(|k| !TOP_LEVEL.contains(&k.as_str())) {
+    if let Some(key) = fields.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {
         let span = map
             .get(&format!("/{}", escape_token(key)))
             .map(|o| o.name());

@@ -16,7 +16,7 @@ pub fn nearest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -
 }
 
 /// A help line: the nearest name if there is one, and the valid names.
-pub fn help<'a>(given: &str, candidates: &[&'a str]) -> Option<String> {
+pub fn help(given: &str, candidates: &[&str]) -> Option<String> {
     let list = candidates
         .iter()
         .map(|c| format!("`{c}`"))
