@@ -14,5 +14,6 @@ pub mod render;
 pub mod scenario;
 pub mod secrets;
 pub mod select;
+pub mod serve;
 pub mod stand_in;
 pub mod topology;

@@ -22,7 +22,6 @@ use axum::routing::get;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 pub use claims::User;
 pub use keys::{Alg, KeyPair, kid};
@@ -33,6 +32,7 @@ use crate::scenario::{
     Document, IssuerMode, MatchingMode, RedirectUri, ScopeMapping, SigningKey, SubMode,
 };
 use crate::secrets::Secrets;
+use crate::serve::Background;
 
 /// How reports and snapshots name this provider.
 pub const NAME: &str = "authentik (embedded profile)";
@@ -169,39 +169,25 @@ impl State {
 
 /// A running embedded IdP. Dropping it stops the server.
 pub struct Server {
-    addr: SocketAddr,
+    server: Background,
     state: Arc<State>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
     /// Serves `config` on `listener` until [`Server::stop`] or drop.
     pub fn start(config: Config, listener: TcpListener) -> std::io::Result<Server> {
-        let addr = listener.local_addr()?;
         let state = Arc::new(State {
             config: RwLock::new(Arc::new(config)),
             store: Mutex::default(),
         });
-        let app = router(state.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
         Ok(Server {
-            addr,
+            server: Background::start(router(state.clone()), listener)?,
             state,
-            shutdown: Some(tx),
-            task: Some(task),
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Switches to another case's provider; sessions, codes and tokens of the previous one are forgotten.
@@ -210,21 +196,8 @@ impl Server {
         *self.state.store.lock().expect("store lock") = store::Store::default();
     }
 
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }
 

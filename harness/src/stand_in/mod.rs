@@ -14,6 +14,7 @@ mod pages;
 mod store;
 mod upstream;
 
+use crate::serve::Background;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -25,7 +26,6 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use rand::distr::{Alphanumeric, SampleString};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 pub use config::{Auth, AuthType, Config, ConfigError, OpenIdConfig, VerificationMode};
 
@@ -83,10 +83,8 @@ fn push(log: &Mutex<Vec<String>>, level: &str, message: &str) {
 
 /// A running stand-in. Dropping it stops the server.
 pub struct Server {
-    addr: SocketAddr,
+    server: Background,
     log: Arc<Mutex<Vec<String>>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -126,31 +124,18 @@ impl Server {
             store: Mutex::default(),
             log: log.clone(),
         });
-        let app = router(state.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let server = Background::start(router(state.clone()), listener)?;
         // Dashboards' readiness line.
         push(
             &log,
             "info",
             &format!("{NAME}: http server running at http://{addr}"),
         );
-        Ok(Server {
-            addr,
-            log,
-            shutdown: Some(tx),
-            task: Some(task),
-        })
+        Ok(Server { server, log })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Every line logged so far, oldest first (the harness slices them per case by length).
@@ -158,21 +143,8 @@ impl Server {
         self.log.lock().expect("log lock").clone()
     }
 
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }
 
