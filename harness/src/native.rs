@@ -85,9 +85,9 @@ impl Stack {
         open_for_others(&options.run_dir)?;
         let version = &options.opensearch_version;
         progress(&format!("choosing a Java runtime for OpenSearch {version}"));
-        let jdk = opensearch::select_jdk(version, &cache)?;
+        let jdk = opensearch::select_jdk(version, &cache).await?;
         let t = Instant::now();
-        let dist = Distribution::ensure(version, &cache, &jdk, progress)?;
+        let dist = Distribution::ensure(version, &cache, &jdk, progress).await?;
         let distribution = t.elapsed();
 
         let ports = Ports {

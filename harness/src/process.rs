@@ -110,3 +110,30 @@ mod tests {
         assert!(gone, "the grandchild survived its group");
     }
 }
+
+/// Runs a short-lived helper (keytool, mvn, a plugin installer, pip) to its end and returns its output. It runs in
+/// its own process group, which is killed if the future is dropped first (Ctrl-C during a start), so nothing it
+/// started outlives the harness.
+pub async fn output(mut cmd: Command) -> io::Result<std::process::Output> {
+    cmd.process_group(0).stdin(std::process::Stdio::null());
+    let mut cmd = tokio::process::Command::from(cmd);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let child = cmd.spawn()?;
+    let guard = GroupGuard(child.id());
+    let out = child.wait_with_output().await;
+    std::mem::forget(guard); // finished: nothing left to kill
+    out
+}
+
+/// Kills a process group when dropped.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
+        }
+    }
+}

@@ -28,9 +28,12 @@ fn cases() -> Vec<scenario::Case> {
 async fn a_real_node_boots_takes_case_configs_and_answers_with_the_security_plugin() {
     let cache = harness::cache::dir();
     let version = NATIVE_DEFAULT_VERSION;
-    let jdk = opensearch::select_jdk(version, &cache).unwrap_or_else(|e| panic!("{e}"));
+    let jdk = opensearch::select_jdk(version, &cache)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let t = Instant::now();
     let dist = Distribution::ensure(version, &cache, &jdk, &|m| eprintln!("{m}"))
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "distribution ready in {:?} (Java {} at {})",

@@ -53,7 +53,7 @@ impl Distribution {
 
     /// The cached install for `version`, fetching and installing it first if needed. `progress` hears about
     /// each slow step.
-    pub fn ensure(
+    pub async fn ensure(
         version: &str,
         cache: &Path,
         jdk: &Jdk,
@@ -76,9 +76,9 @@ impl Distribution {
             Self::plugin_version(version)
         );
         progress(&format!("fetching {plugin} (Maven)"));
-        let plugin_zip = mvn_copy(&plugin, &downloads, version)?;
+        let plugin_zip = mvn_copy(&plugin, &downloads, version).await?;
         progress(&format!("fetching {core} (Maven)"));
-        let core_zip = mvn_copy(&core, &downloads, version)?;
+        let core_zip = mvn_copy(&core, &downloads, version).await?;
 
         progress(&format!("unpacking OpenSearch {version}"));
         let staging = root.join("staging");
@@ -88,11 +88,12 @@ impl Distribution {
         unzip(&core_zip, &staging)?;
         let staged_home = staging.join(format!("opensearch-{version}"));
         progress("installing the security plugin");
-        let out = Command::new(staged_home.join("bin/opensearch-plugin"))
+        let mut install = Command::new(staged_home.join("bin/opensearch-plugin"));
+        install
             .args(["install", "--batch"])
             .arg(format!("file:{}", plugin_zip.display()))
-            .env("OPENSEARCH_JAVA_HOME", &jdk.home)
-            .output()?;
+            .env("OPENSEARCH_JAVA_HOME", &jdk.home);
+        let out = crate::process::output(install).await?;
         if !out.status.success() {
             let output = format!(
                 "{}{}",
@@ -128,23 +129,23 @@ impl Distribution {
 }
 
 /// `mvn dependency:copy` of one artifact into `dir`; returns the file.
-fn mvn_copy(artifact: &str, dir: &Path, version: &str) -> Result<PathBuf, DistributionError> {
+async fn mvn_copy(artifact: &str, dir: &Path, version: &str) -> Result<PathBuf, DistributionError> {
     let mvn = which::which("mvn").map_err(|_| DistributionError::NoMaven)?;
     let parts: Vec<&str> = artifact.split(':').collect();
     let file = dir.join(format!("{}-{}.{}", parts[1], parts[2], parts[3]));
     if file.is_file() {
         return Ok(file);
     }
-    let out = Command::new(mvn)
-        .args([
-            "--batch-mode",
-            "--quiet",
-            "--strict-checksums",
-            "dependency:copy",
-        ])
-        .arg(format!("-Dartifact={artifact}"))
-        .arg(format!("-DoutputDirectory={}", dir.display()))
-        .output()?;
+    let mut cmd = Command::new(mvn);
+    cmd.args([
+        "--batch-mode",
+        "--quiet",
+        "--strict-checksums",
+        "dependency:copy",
+    ])
+    .arg(format!("-Dartifact={artifact}"))
+    .arg(format!("-DoutputDirectory={}", dir.display()));
+    let out = crate::process::output(cmd).await?;
     if !out.status.success() || !file.is_file() {
         return Err(DistributionError::NotPublished {
             version: version.to_owned(),

