@@ -84,6 +84,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_panic_ends_the_group_of_a_process_it_owned() {
+        let pid = std::thread::spawn(|| {
+            let mut cmd = Command::new("sleep");
+            cmd.arg("300");
+            let g = ProcessGroup::spawn("sleep", cmd).unwrap();
+            let pid = g.pid();
+            std::panic::panic_any(pid); // unwinding drops `g`
+        })
+        .join()
+        .unwrap_err()
+        .downcast::<u32>()
+        .unwrap();
+        assert!(
+            killpg(Pid::from_raw(*pid as i32), None).is_err(),
+            "the group survived the panic"
+        );
+    }
+
+    #[test]
     fn stopping_a_group_ends_its_grandchildren_too() {
         // A shell that starts a background sleeper and waits: both are in the group.
         let mut cmd = Command::new("sh");
