@@ -11,6 +11,7 @@ pub mod opensearch;
 pub mod process;
 pub mod redact;
 pub mod render;
+pub mod run;
 pub mod scenario;
 pub mod secrets;
 pub mod select;

@@ -234,6 +234,10 @@ impl Stack {
         self.stand_in.as_ref()
     }
 
+    pub fn idp(&self) -> &idp::Server {
+        &self.idp
+    }
+
     pub fn caddy(&self) -> &Caddy {
         &self.caddy
     }

@@ -196,6 +196,17 @@ impl Server {
         *self.state.store.lock().expect("store lock") = store::Store::default();
     }
 
+    /// The last id_token issued to `username` since the configuration was set.
+    pub fn last_id_token(&self, username: &str) -> Option<String> {
+        let store = self.state.store.lock().expect("store lock");
+        store
+            .id_tokens
+            .iter()
+            .rev()
+            .find(|(u, _)| u == username)
+            .map(|(_, t)| t.clone())
+    }
+
     pub async fn stop(self) {
         self.server.stop().await;
     }

@@ -354,6 +354,7 @@ fn issue(
         grant: grant.clone(),
         expires: Instant::now() + ACCESS_TOKEN_VALIDITY,
     };
+    let id_token_for_harness = id_token.clone();
     let mut body = Map::new();
     body.insert("access_token".into(), json!(access_token));
     body.insert("token_type".into(), json!("Bearer"));
@@ -367,6 +368,9 @@ fn issue(
         store.refresh_tokens.insert(refresh, issued.clone());
     }
     store.access_tokens.insert(access_token, issued);
+    store
+        .id_tokens
+        .push((user.username.clone(), id_token_for_harness));
     let headers = [
         (header::CACHE_CONTROL, "no-store"),
         (header::PRAGMA, "no-cache"),

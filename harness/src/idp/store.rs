@@ -53,6 +53,9 @@ pub struct Store {
     pub codes: HashMap<String, Code>,
     pub access_tokens: HashMap<String, Issued>,
     pub refresh_tokens: HashMap<String, Issued>,
+    /// (username, id_token) in issue order: the harness observes the token a login produced (its shape, and
+    /// presents it to OpenSearch in an `authinfo` step) without reading it out of the relying party.
+    pub id_tokens: Vec<(String, String)>,
 }
 
 /// authentik's defaults: codes live a minute, access tokens an hour.

@@ -1,0 +1,62 @@
+//! Every scenario file of `scenarios/` is a test: its cases run on the native backend (the real OpenSearch security
+//! plugin behind Chromium, Caddy, the Dashboards stand-in and the embedded IdP), are judged against their
+//! expectations, and their observations are snapshotted in `snapshots/e2e/` (review with `cargo insta review`).
+
+use std::path::Path;
+
+use harness::browser::Chromedriver;
+use harness::native::{Options, Stack};
+use harness::opensearch::NATIVE_DEFAULT_VERSION;
+use harness::run::run_case;
+use harness::scenario;
+
+fn scenario_file(path: &Path) -> datatest_stable::Result<()> {
+    let s = scenario::load_path(path).map_err(|e| e[0].to_string())?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let run = tempfile::Builder::new()
+            .prefix("sso-harness-e2e-")
+            .tempdir()?;
+        let options = Options {
+            opensearch_version: NATIVE_DEFAULT_VERSION.into(),
+            run_dir: run.path().join("stack"),
+        };
+        let mut stack = Stack::start(&s.cases[0], &options, &|m| eprintln!("{m}")).await?;
+        let driver = Chromedriver::start().await?;
+        let mut failures = Vec::new();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../../snapshots/e2e");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_info(&format!(
+            "native backend: OpenSearch {NATIVE_DEFAULT_VERSION}, {}, {}",
+            harness::idp::NAME,
+            harness::stand_in::NAME
+        ));
+        for case in &s.cases {
+            let r = run_case(&mut stack, &driver, case, &run.path().join("report")).await?;
+            eprintln!(
+                "{}: {} in {} ms {:?}",
+                r.name(),
+                if r.pass { "pass" } else { "FAIL" },
+                r.duration_ms,
+                r.mismatches
+            );
+            if !r.pass {
+                failures.push(format!("{}:\n  {}", r.name(), r.mismatches.join("\n  ")));
+            }
+            settings
+                .bind(|| insta::assert_yaml_snapshot!(case.name().replace('/', "@"), r.observed));
+        }
+        stack.stop().await;
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("\n").into())
+        }
+    })
+}
+
+datatest_stable::harness! {
+    { test = scenario_file, root = "../scenarios", pattern = r"\.ya?ml$" },
+}
