@@ -1,5 +1,6 @@
 //! `cargo xtask`: the harness's command line. Each subcommand is a module; this file only parses arguments.
 
+mod e2e;
 mod idp;
 mod render;
 mod scenarios;
@@ -81,6 +82,34 @@ enum Command {
     /// The embedded identity provider (authentik's behaviour on the wire).
     #[command(subcommand)]
     Idp(IdpCommand),
+    /// Run scenarios end to end: a real browser logs in through the stack, and each case is judged.
+    ///
+    /// The native backend: the real OpenSearch security plugin decides every login, behind the embedded
+    /// IdP (authentik's behaviour), the Dashboards stand-in and Caddy. Prints a line per case as it goes and a
+    /// table at the end; writes results.json, junit.xml and a folder per case (logs, redacted configs, a
+    /// screenshot on failure) under the report folder. Exits 0 only if every selected case passes.
+    ///
+    /// Examples:
+    ///   cargo xtask e2e
+    ///   cargo xtask e2e --scenario authentik-jwe --variant 'jwe=on,*' --keep-going
+    #[command(verbatim_doc_comment)]
+    E2e {
+        /// Scenario files or names (repeatable; default: every file in the scenarios folder).
+        #[arg(long = "scenario", value_name = "PATH|NAME")]
+        scenarios: Vec<String>,
+        /// Only the variants whose name matches (`*` is a wildcard).
+        #[arg(long, value_name = "GLOB")]
+        variant: Option<String>,
+        /// OpenSearch version (default: the newest the native backend can run).
+        #[arg(long, value_name = "VERSION")]
+        opensearch_version: Option<String>,
+        /// Report folder (default: target/sso-harness/e2e/<time>).
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+        /// Run every case even after one fails.
+        #[arg(long)]
+        keep_going: bool,
+    },
     /// Start the stack of one case on this machine and keep it running until Ctrl-C.
     ///
     /// The real OpenSearch with its security plugin (fetched from Maven Central into the cache on first use),
@@ -177,6 +206,10 @@ fn main() -> ExitCode {
             variant.as_deref(),
             listen,
             state.as_deref(),
+            &cli.scenarios_dir,
+        ),
+        Command::E2e { scenarios, variant, opensearch_version, report, keep_going } => e2e::run(
+            e2e::Args { scenarios, variant, opensearch_version, report, keep_going },
             &cli.scenarios_dir,
         ),
         Command::Up {

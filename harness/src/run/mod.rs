@@ -3,6 +3,7 @@
 
 pub mod judge;
 pub mod observe;
+pub mod report;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
