@@ -156,3 +156,36 @@ impl Drop for GroupGuard {
         }
     }
 }
+
+/// Resident memory (KiB) of every process in the given process groups, plus this process: what the stack holds
+/// right now. Read from /proc; processes that vanish mid-read are skipped.
+pub fn rss_kib(groups: &[u32]) -> u64 {
+    let me = std::process::id();
+    let mut total = 0;
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pgrp is the 5th field, after the parenthesised command name.
+        let pgrp = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+            .and_then(|f| f.parse::<u32>().ok());
+        if pid != me && !pgrp.is_some_and(|g| groups.contains(&g)) {
+            continue;
+        }
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        total += status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    total
+}

@@ -1,5 +1,6 @@
 //! `cargo xtask`: the harness's command line. Each subcommand is a module; this file only parses arguments.
 
+mod bench;
 mod e2e;
 mod idp;
 mod render;
@@ -110,6 +111,13 @@ enum Command {
         #[arg(long)]
         keep_going: bool,
     },
+    /// Time the seed matrix on the native backend and print the figures (boot, per-case median and p95
+    /// split into config swap / browser login / observation, wall time, peak memory of the stack).
+    Bench {
+        /// The scenario to time.
+        #[arg(long, value_name = "PATH|NAME", default_value = "authentik-jwe")]
+        scenario: String,
+    },
     /// Start the stack of one case on this machine and keep it running until Ctrl-C.
     ///
     /// The real OpenSearch with its security plugin (fetched from Maven Central into the cache on first use),
@@ -208,10 +216,23 @@ fn main() -> ExitCode {
             state.as_deref(),
             &cli.scenarios_dir,
         ),
-        Command::E2e { scenarios, variant, opensearch_version, report, keep_going } => e2e::run(
-            e2e::Args { scenarios, variant, opensearch_version, report, keep_going },
+        Command::E2e {
+            scenarios,
+            variant,
+            opensearch_version,
+            report,
+            keep_going,
+        } => e2e::run(
+            e2e::Args {
+                scenarios,
+                variant,
+                opensearch_version,
+                report,
+                keep_going,
+            },
             &cli.scenarios_dir,
         ),
+        Command::Bench { scenario } => bench::run(&scenario, &cli.scenarios_dir),
         Command::Up {
             scenario,
             variant,

@@ -25,7 +25,10 @@ pub fn write(dir: &Path, backend: &Backend, results: &[CaseResult]) -> std::io::
         "dashboards": backend.dashboards,
         "cases": results,
     });
-    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&doc).expect("JSON"))?;
+    std::fs::write(
+        dir.join("results.json"),
+        serde_json::to_string_pretty(&doc).expect("JSON"),
+    )?;
     std::fs::write(dir.join("junit.xml"), junit(backend, results))?;
     Ok(())
 }
@@ -48,9 +51,15 @@ fn junit(backend: &Backend, results: &[CaseResult]) -> String {
             s.set_message(r.mismatches.join("; "));
             s
         };
-        let mut case = TestCase::new(r.variant.clone().unwrap_or_else(|| r.scenario.clone()), status);
+        let mut case = TestCase::new(
+            r.variant.clone().unwrap_or_else(|| r.scenario.clone()),
+            status,
+        );
         case.set_time(Duration::from_millis(r.duration_ms as u64));
-        case.set_classname(format!("{} on {} (OpenSearch {}, {}, {})", r.scenario, backend.name, backend.opensearch, backend.idp, backend.dashboards));
+        case.set_classname(format!(
+            "{} on {} (OpenSearch {}, {}, {})",
+            r.scenario, backend.name, backend.opensearch, backend.idp, backend.dashboards
+        ));
         suites[idx].add_test_case(case);
     }
     report.add_test_suites(suites);

@@ -1,0 +1,81 @@
+//! `cargo xtask bench`: the seed matrix on the native backend, timed. Prints figures; asserts nothing.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+use harness::opensearch::NATIVE_DEFAULT_VERSION;
+use harness::select;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::e2e;
+
+pub fn run(scenario: &str, dir: &Path) -> Result<ExitCode> {
+    let paths = select::files(&[scenario.to_owned()], dir).map_err(|e| anyhow!(e))?;
+    let (scenarios, errors) = select::load(&paths);
+    if let Some(e) = errors.first() {
+        return Err(anyhow!("{e}"));
+    }
+    let cases: Vec<_> = scenarios.into_iter().flat_map(|s| s.cases).collect();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let report =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/sso-harness/bench/{stamp}"));
+    let bar = ProgressBar::new(cases.len() as u64).with_style(
+        ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}").expect("template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let began = Instant::now();
+    let run = e2e::execute(&cases, NATIVE_DEFAULT_VERSION, &report, true, &bar)?;
+    let wall = began.elapsed();
+    bar.finish_and_clear();
+
+    let ms = |f: &dyn Fn(&harness::run::CaseResult) -> u128| -> Vec<u128> {
+        let mut v: Vec<u128> = run.results.iter().map(f).collect();
+        v.sort_unstable();
+        v
+    };
+    let pct = |v: &[u128], p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
+    let total = ms(&|r| r.duration_ms);
+    let swap = ms(&|r| r.timings.config_swap_ms);
+    let login = ms(&|r| r.timings.browser_login_ms);
+    let observe = ms(&|r| r.timings.observation_ms);
+    println!(
+        "sso-harness bench: {} ({} cases), native backend, OpenSearch {NATIVE_DEFAULT_VERSION}",
+        scenario,
+        run.results.len()
+    );
+    println!(
+        "  OpenSearch boot (security UP)   {:>8.1} s",
+        run.opensearch_boot.as_secs_f64()
+    );
+    println!("  per case            median      p95");
+    for (name, v) in [
+        ("total", &total),
+        ("config swap", &swap),
+        ("browser login", &login),
+        ("observation", &observe),
+    ] {
+        println!(
+            "    {name:<16} {:>7} ms {:>7} ms",
+            pct(v, 0.5),
+            pct(v, 0.95)
+        );
+    }
+    println!(
+        "  wall time (all, incl. boot)    {:>8.1} s",
+        wall.as_secs_f64()
+    );
+    println!(
+        "  peak memory of the stack       {:>8.0} MiB",
+        run.peak_rss_kib as f64 / 1024.0
+    );
+    println!(
+        "  cases passing                  {:>8}/{}",
+        run.results.iter().filter(|r| r.pass).count(),
+        run.results.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
