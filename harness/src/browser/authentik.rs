@@ -46,7 +46,7 @@ pub async fn stage_errors(client: &Client, stage: &str) -> Result<Vec<String>, B
         if Instant::now() > deadline {
             return Err(BrowserError::Flow(format!("no error shown on {stage}")));
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -81,6 +81,6 @@ async fn stage_input(client: &Client, stage: &str, input: &str) -> Result<Elemen
                 "`{stage}` with `{input}` did not appear within {STAGE_TIMEOUT:?} (at {url})"
             )));
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

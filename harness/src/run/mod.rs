@@ -243,7 +243,7 @@ async fn settle(c: &Client, idp: &str) -> Result<(url::Url, String), RunError> {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last: Option<url::Url> = None;
     loop {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let url = c.current_url().await.map_err(browser::BrowserError::from)?;
         let ready: bool = c
             .execute("return document.readyState === 'complete'", vec![])
