@@ -158,7 +158,7 @@ fn the_project_scenarios_load_and_have_unique_names() {
 }
 
 #[test]
-fn every_render_snapshot_belongs_to_a_current_case() {
+fn every_snapshot_belongs_to_a_current_case() {
     // insta writes snapshots but never deletes them: a renamed case would leave a stale one behind.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let (scenarios, _) = scenario::load_all(&scenario::files_in(&root.join("scenarios")).unwrap());

@@ -196,6 +196,30 @@ pub fn opensearch_lines(lines: &[String], redactor: &Redactor) -> Vec<String> {
     out
 }
 
+impl Observation {
+    /// The observation as snapshots keep it: log entries (a line and the exception lines under it) sorted, since
+    /// the plugin logs from several threads and their order varies between runs; the case folder keeps the order.
+    pub fn for_snapshot(&self) -> Observation {
+        Observation {
+            opensearch_log: sorted_entries(&self.opensearch_log),
+            dashboards_log: sorted_entries(&self.dashboards_log),
+            ..self.clone()
+        }
+    }
+}
+
+fn sorted_entries(lines: &[String]) -> Vec<String> {
+    let mut entries: Vec<Vec<String>> = Vec::new();
+    for line in lines {
+        match entries.last_mut() {
+            Some(e) if !line.starts_with('[') => e.push(line.clone()),
+            _ => entries.push(vec![line.clone()]),
+        }
+    }
+    entries.sort();
+    entries.concat()
+}
+
 /// One log line normalised and redacted.
 pub fn normalise_line(line: &str, redactor: &Redactor) -> String {
     let l = TIMESTAMP.replace(line, "");
@@ -275,6 +299,20 @@ mod tests {
                 "[TRACE][c.a.d.a.h.j.HTTPJwtAuthenticator] Extracting JWT token from [token] failed [client_secret]",
                 "java.text.ParseException: Unexpected number of Base64URL parts, must be three",
             ]
+        );
+    }
+
+    #[test]
+    fn snapshots_sort_log_entries_and_keep_exception_lines_under_theirs() {
+        let o = Observation {
+            opensearch_log: ["[WARN ] b", "[INFO ] a", "Caused by: x"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        assert_eq!(
+            o.for_snapshot().opensearch_log,
+            ["[INFO ] a", "Caused by: x", "[WARN ] b"]
         );
     }
 
