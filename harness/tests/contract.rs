@@ -167,15 +167,17 @@ fn every_snapshot_belongs_to_a_current_case() {
         .flat_map(|s| &s.cases)
         .map(|c| format!("{}.snap", c.name().replace('/', "@")))
         .collect();
-    let mut found: Vec<String> = std::fs::read_dir(root.join("snapshots/render"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".snap"))
-        .collect();
     expected.sort();
-    found.sort();
-    assert_eq!(
-        found, expected,
-        "delete the stale snapshots or run the render tests to create the missing ones"
-    );
+    for kind in ["render", "e2e"] {
+        let mut found: Vec<String> = std::fs::read_dir(root.join("snapshots").join(kind))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".snap"))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found, expected,
+            "snapshots/{kind}: delete the stale snapshots or run the tests to create the missing ones"
+        );
+    }
 }
