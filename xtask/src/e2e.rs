@@ -113,9 +113,14 @@ pub fn execute(
 ) -> Result<Execution> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        // The stack's own files hold real secrets and keys: they live in a temporary folder, never in the report
+        // (whose case folders get redacted copies).
+        let stack_dir = tempfile::Builder::new()
+            .prefix("sso-harness-stack-")
+            .tempdir()?;
         let options = Options {
             opensearch_version: version.to_owned(),
-            run_dir: report_dir.join("stack"),
+            run_dir: stack_dir.path().to_owned(),
         };
         let progress = |m: &str| bar.set_message(m.to_owned());
         let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
