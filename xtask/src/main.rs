@@ -18,7 +18,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 ///
 /// A scenario file (YAML, format v1: docs/scenario-format.md) describes a stack — OpenSearch with its
 /// security plugin, Dashboards, an identity provider, Caddy — a login, and what should happen. The
-/// harness checks the files and renders every component's configuration and certificates.
+/// harness checks the files, renders every component's configuration and certificates, starts the
+/// stack, logs in with a real browser and judges what the real security plugin did.
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",

@@ -69,11 +69,9 @@ pub async fn challenge(
     let config = st.config();
     let mut store = st.store.lock().expect("store");
     let session = store.sessions.entry(sid).or_default();
-    let state = session.flow.get_or_insert_with(|| FlowState {
-        next: next_of(q.get("query")),
-        pending_user: None,
-        failures: 0,
-    });
+    let state = session
+        .flow
+        .get_or_insert_with(|| FlowState::start(q.get("query")));
     let body = match &state.pending_user {
         None => identification(&config, state, None),
         Some(user) => password(state, user, None),
@@ -106,11 +104,9 @@ pub async fn answer(
     let config = st.config();
     let mut store = st.store.lock().expect("store");
     let session = store.sessions.entry(sid).or_default();
-    let state = session.flow.get_or_insert_with(|| FlowState {
-        next: next_of(q.get("query")),
-        pending_user: None,
-        failures: 0,
-    });
+    let state = session
+        .flow
+        .get_or_insert_with(|| FlowState::start(q.get("query")));
     let Some(pending) = state.pending_user.clone() else {
         let uid = field("uid_field");
         if uid.is_empty() {
@@ -152,7 +148,18 @@ pub async fn answer(
     }
 }
 
-/// `next` inside the executor's `query` parameter (the flow page's own query string).
+impl FlowState {
+    /// A flow started from the executor's `query` parameter (the flow page's own query string, with `next`).
+    fn start(query: Option<&String>) -> FlowState {
+        FlowState {
+            next: next_of(query),
+            pending_user: None,
+            failures: 0,
+        }
+    }
+}
+
+/// `next` inside the executor's `query` parameter.
 fn next_of(query: Option<&String>) -> String {
     let query = query.map(String::as_str).unwrap_or("");
     url::form_urlencoded::parse(query.as_bytes())
