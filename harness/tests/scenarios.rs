@@ -34,7 +34,14 @@ fn scenario_file(path: &Path) -> datatest_stable::Result<()> {
             harness::stand_in::NAME
         ));
         for case in &s.cases {
-            let r = run_case(&mut stack, &driver, case, &run.path().join("report")).await?;
+            let r = run_case(
+                &mut stack,
+                &driver,
+                case,
+                &run.path().join("report"),
+                &|_| {},
+            )
+            .await?;
             eprintln!(
                 "{}: {} in {} ms {:?}",
                 r.name(),

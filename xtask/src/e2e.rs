@@ -150,9 +150,11 @@ pub fn execute(
             let mut results: Vec<CaseResult> = Vec::new();
             for case in cases {
                 bar.set_message(case.name());
-                let r = run_case(&mut stack, &driver, case, &report_dir.join("cases"))
-                    .await
-                    .map_err(|e| anyhow!("{}: {e}", case.name()))?;
+                let r = run_case(&mut stack, &driver, case, &report_dir.join("cases"), &|p| {
+                    bar.set_message(format!("{} — {p}", case.name()))
+                })
+                .await
+                .map_err(|e| anyhow!("{}: {e}", case.name()))?;
                 let lines: String = r
                     .mismatches
                     .iter()

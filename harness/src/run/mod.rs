@@ -59,14 +59,16 @@ impl CaseResult {
     }
 }
 
-/// Runs `case` on the stack and writes its folder under `report`.
+/// Runs `case` on the stack and writes its folder under `report`. `phase` hears which phase the case is in.
 pub async fn run_case(
     stack: &mut Stack,
     driver: &Chromedriver,
     case: &Case,
     report: &Path,
+    phase: &dyn Fn(&str),
 ) -> Result<CaseResult, RunError> {
     let begun = Instant::now();
+    phase("applying the configuration");
     let files = stack.apply(case).await?;
     let config_swap = begun.elapsed();
     let node_offset = stack.node().log_offset();
@@ -74,6 +76,7 @@ pub async fn run_case(
     let dir = report.join(case.name().replace('/', "@"));
     std::fs::create_dir_all(&dir)?;
 
+    phase("logging in");
     let login_started = Instant::now();
     let mut seen = Observation::default();
     let mut first_user = None;
@@ -129,6 +132,7 @@ pub async fn run_case(
     }
     let browser_login = login_started.elapsed();
 
+    phase("observing");
     let observed_at = Instant::now();
     seen.token = first_user
         .and_then(|u| stack.idp().last_id_token(&u))
