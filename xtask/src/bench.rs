@@ -18,11 +18,7 @@ pub fn run(scenario: &str, dir: &Path) -> Result<ExitCode> {
         return Err(anyhow!("{e}"));
     }
     let cases: Vec<_> = scenarios.into_iter().flat_map(|s| s.cases).collect();
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let report =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/sso-harness/bench/{stamp}"));
+    let report = crate::output_dir("bench", &crate::stamp().to_string());
     let bar = ProgressBar::new(cases.len() as u64).with_style(
         ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}").expect("template"),
     );

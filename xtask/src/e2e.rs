@@ -49,12 +49,10 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
         .opensearch_version
         .clone()
         .unwrap_or_else(|| NATIVE_DEFAULT_VERSION.to_owned());
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let report_dir = args.report.clone().unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/sso-harness/e2e/{stamp}"))
-    });
+    let report_dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| crate::output_dir("e2e", &crate::stamp().to_string()));
     eprintln!(
         "{} case(s) on the native backend: OpenSearch {version} with its security plugin, {}, {}, Caddy, Chromium",
         cases.len(),
@@ -185,7 +183,7 @@ pub fn execute(
         };
         let mut run = tokio::select! {
             r = work => r?,
-            _ = tokio::signal::ctrl_c() => bail!("interrupted"),
+            _ = crate::shutdown() => bail!("interrupted"),
         };
         run.peak_rss_kib = peak.load(std::sync::atomic::Ordering::Relaxed);
         Ok(run)

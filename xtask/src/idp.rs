@@ -40,7 +40,7 @@ pub fn serve(
             .with_context(|| format!("listening on {listen}"))?;
         let server = Server::start(config.clone(), listener)?;
         print_summary(&case.name(), &config, server.addr(), state);
-        tokio::signal::ctrl_c().await?;
+        crate::shutdown().await;
         eprintln!("\nstopping");
         server.stop().await;
         Ok(ExitCode::SUCCESS)

@@ -193,6 +193,31 @@ enum Format {
     Json,
 }
 
+/// `target/sso-harness/<kind>/<name>` of the workspace: where commands put their output by default.
+fn output_dir(kind: &str, name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/sso-harness")
+        .join(kind)
+        .join(name)
+}
+
+/// Seconds since the epoch: names output folders so that runs do not overwrite each other.
+fn stamp() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: every command that starts the stack stops it on either.
+async fn shutdown() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
 /// `scenarios/` of the workspace this xtask was built from.
 fn default_scenarios_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");

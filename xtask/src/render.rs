@@ -22,7 +22,7 @@ pub fn run(target: &str, variant: Option<&str>, out: &Path, dir: &Path) -> Resul
             errors.len()
         );
     }
-    let mut cases: Vec<_> = scenarios
+    let cases: Vec<_> = scenarios
         .iter()
         .flat_map(|s| &s.cases)
         .filter(|c| select::matches(c, variant))
@@ -39,7 +39,6 @@ pub fn run(target: &str, variant: Option<&str>, out: &Path, dir: &Path) -> Resul
             all.join("\n  ")
         );
     }
-    cases.dedup_by_key(|c| c.name());
     let topology = Topology::native(Ports::default());
     let certs = RunCertificates::generate(&topology.hosts).context("generating certificates")?;
     let secrets = Secrets::random();

@@ -38,34 +38,22 @@ pub fn run(
         // Ctrl-C while starting drops the half-built stack: every process group goes with it.
         let stack = tokio::select! {
             s = Stack::start(&case, &options, &progress) => s.map_err(|e| anyhow!("{e}"))?,
-            _ = shutdown() => { spinner.finish_and_clear(); eprintln!("interrupted while starting"); return Ok(ExitCode::from(130)); }
+            _ = crate::shutdown() => { spinner.finish_and_clear(); eprintln!("interrupted while starting"); return Ok(ExitCode::from(130)); }
         };
         spinner.finish_and_clear();
         print_summary(&case, &stack, &version);
-        shutdown().await;
+        crate::shutdown().await;
         eprintln!("\nstopping");
         stack.stop().await;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("a SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-}
-
 fn default_run_dir(case: &str) -> PathBuf {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/sso-harness/up")
-        .join(format!("{}-{stamp}", case.replace('/', "@")))
+    crate::output_dir(
+        "up",
+        &format!("{}-{}", case.replace('/', "@"), crate::stamp()),
+    )
 }
 
 fn print_summary(case: &harness::scenario::Case, stack: &Stack, version: &str) {
