@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 use crate::topology::Hostnames;
 
 /// A certificate and its private key, both PEM.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Pem {
     pub cert: String,
     /// PKCS#8 (`-----BEGIN PRIVATE KEY-----`).

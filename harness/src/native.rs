@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::browser::{self, Chromedriver};
 use crate::caddy::{Caddy, CaddyError};
 use crate::certs::RunCertificates;
 use crate::idp;
@@ -40,6 +41,8 @@ pub enum StackError {
     StandIn(String),
     #[error("OpenSearch client: {0}")]
     Client(#[from] reqwest::Error),
+    #[error("{0}")]
+    Browser(#[from] browser::BrowserError),
 }
 
 /// What a run of the native backend is asked for.
@@ -71,6 +74,7 @@ pub struct Stack {
     caddy: Caddy,
     stand_in: Option<stand_in::Server>,
     stand_in_yml: String,
+    driver: Chromedriver,
 }
 
 impl Stack {
@@ -128,6 +132,8 @@ impl Stack {
         let idp_listener = tokio::net::TcpListener::bind(("127.0.0.1", ports.idp)).await?;
         let idp = idp::Server::start(idp_config(case, &topology, &certs, &secrets), idp_listener)?;
         let caddy = Caddy::start(&files, &topology, &options.run_dir.join("caddy")).await?;
+        progress("starting chromedriver");
+        let driver = Chromedriver::start().await?;
 
         let mut stack = Stack {
             node_key: (files.0["opensearch/opensearch.yml"].clone(), trust),
@@ -146,6 +152,7 @@ impl Stack {
             caddy,
             stand_in: None,
             stand_in_yml: String::new(),
+            driver,
         };
         progress("applying the case's security configuration");
         stack.apply(case).await?;
@@ -242,9 +249,9 @@ impl Stack {
         &self.caddy
     }
 
-    /// The process groups the stack runs (OpenSearch, Caddy): for memory figures.
+    /// The process groups the stack runs (OpenSearch, Caddy, chromedriver with its browsers): for memory figures.
     pub fn process_groups(&self) -> Vec<u32> {
-        let mut g = vec![self.caddy.pid()];
+        let mut g = vec![self.caddy.pid(), self.driver.pid()];
         g.extend(self.node.as_ref().map(|n| n.pid()));
         g
     }
@@ -274,6 +281,60 @@ impl Stack {
         if let Some(node) = self.node.take() {
             node.stop();
         }
+    }
+}
+
+impl crate::run::Target for Stack {
+    fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    async fn apply(&mut self, case: &Case) -> Result<RunFiles, crate::run::StackError> {
+        Ok(Stack::apply(self, case).await?)
+    }
+
+    fn browser(&self) -> (String, browser::Options) {
+        (
+            self.driver.url(),
+            browser::Options {
+                host_rules: self.host_rules(),
+                trusted_spki: self.trusted_spki(),
+                remote: false,
+            },
+        )
+    }
+
+    fn opensearch(&self) -> Result<(reqwest::Client, String), reqwest::Error> {
+        let client = opensearch::client(&self.certs.ca_cert, &self.topology, None)?;
+        Ok((client, self.topology.opensearch_url()))
+    }
+
+    fn opensearch_log_offset(&self) -> u64 {
+        self.node().log_offset()
+    }
+
+    fn opensearch_log_since(&self, offset: u64) -> Vec<String> {
+        self.node().log_since(offset)
+    }
+
+    fn dashboards_log_offset(&self) -> u64 {
+        self.stand_in
+            .as_ref()
+            .map_or(0, |s| s.log_lines().len() as u64)
+    }
+
+    fn dashboards_log_since(&self, offset: u64) -> Vec<String> {
+        self.stand_in.as_ref().map_or_else(Vec::new, |s| {
+            s.log_lines().into_iter().skip(offset as usize).collect()
+        })
+    }
+
+    fn last_id_token(&self, user: &str) -> Option<String> {
+        self.idp.last_id_token(user)
     }
 }
 

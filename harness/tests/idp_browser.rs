@@ -53,7 +53,9 @@ async fn a_browser_logs_in_through_the_shadow_dom_flow_and_reaches_the_client_wi
     let (cb, _server) = callback().await;
     let idp = start(&scenario(&cb)).await;
     let driver = Chromedriver::start().await.unwrap();
-    let browser = Browser::open(&driver, &Options::default()).await.unwrap();
+    let browser = Browser::open(&driver.url(), &Options::default())
+        .await
+        .unwrap();
     browser
         .client
         .goto(&authorize_url(&idp.base, &idp.config.client_id, &cb))
@@ -92,7 +94,9 @@ async fn the_shadow_free_page_logs_in_too() {
     let (cb, _server) = callback().await;
     let idp = start(&scenario(&cb)).await;
     let driver = Chromedriver::start().await.unwrap();
-    let browser = Browser::open(&driver, &Options::default()).await.unwrap();
+    let browser = Browser::open(&driver.url(), &Options::default())
+        .await
+        .unwrap();
     browser
         .client
         .goto(&authorize_url(&idp.base, &idp.config.client_id, &cb))
@@ -127,7 +131,9 @@ async fn the_shadow_free_page_logs_in_too() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stopping_chromedriver_ends_every_browser_process() {
     let driver = Chromedriver::start().await.unwrap();
-    let browser = Browser::open(&driver, &Options::default()).await.unwrap();
+    let browser = Browser::open(&driver.url(), &Options::default())
+        .await
+        .unwrap();
     browser.client.goto("about:blank").await.unwrap();
     let group = nix::unistd::Pid::from_raw(driver.pid() as i32);
     assert!(

@@ -3,9 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use harness::browser::{Browser, Chromedriver, Options as BrowserOptions, authentik};
+use harness::browser::{Browser, authentik};
 use harness::native::{Options, Stack};
 use harness::opensearch::NATIVE_DEFAULT_VERSION;
+use harness::run::Target;
 use harness::scenario::{self, Case};
 
 fn seed_case(variant: &str) -> Case {
@@ -19,12 +20,9 @@ fn seed_case(variant: &str) -> Case {
 }
 
 /// Opens a fresh browser, starts at Dashboards, logs in at the IdP as alice; returns (final URL, page text).
-async fn login(stack: &Stack, driver: &Chromedriver, case: &Case) -> (String, String) {
-    let options = BrowserOptions {
-        host_rules: stack.host_rules(),
-        trusted_spki: stack.trusted_spki(),
-    };
-    let browser = Browser::open(driver, &options).await.unwrap();
+async fn login(stack: &Stack, case: &Case) -> (String, String) {
+    let (driver, options) = stack.browser();
+    let browser = Browser::open(&driver, &options).await.unwrap();
     browser
         .client
         .goto(&format!("{}/app/home", stack.topology.dashboards_url()))
@@ -72,11 +70,10 @@ async fn the_seed_matrix_outcomes_come_from_the_real_security_plugin() {
     let mut stack = Stack::start(&first, &options, &|m| eprintln!("{m}"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let driver = Chromedriver::start().await.unwrap();
 
     // JWE on: the plugin cannot parse a 5-part token; Dashboards (stand-in) answers its 401 JSON at the callback.
     let offset = stack.node().log_offset();
-    let (url, text) = login(&stack, &driver, &first).await;
+    let (url, text) = login(&stack, &first).await;
     assert!(url.contains("/auth/openid/login?code="), "{url}");
     assert!(
         text.contains(r#"{"statusCode":401,"error":"Unauthorized","message":"Unauthorized"}"#),
@@ -92,7 +89,7 @@ async fn the_seed_matrix_outcomes_come_from_the_real_security_plugin() {
     let case = seed_case("jwe=off,roles_key=groups,auth=single");
     stack.apply(&case).await.unwrap_or_else(|e| panic!("{e}"));
     let offset = stack.node().log_offset();
-    let (url, text) = login(&stack, &driver, &case).await;
+    let (url, text) = login(&stack, &case).await;
     let log = stack.node().log_since(offset).join("\n");
     assert!(
         url.ends_with("/app/home"),
@@ -104,7 +101,7 @@ async fn the_seed_matrix_outcomes_come_from_the_real_security_plugin() {
     let case = seed_case("jwe=off,roles_key=roles,auth=single");
     let offset = stack.node().log_offset();
     stack.apply(&case).await.unwrap_or_else(|e| panic!("{e}"));
-    let (url, text) = login(&stack, &driver, &case).await;
+    let (url, text) = login(&stack, &case).await;
     assert!(
         url.ends_with("/app/customerror/missing-role"),
         "{url}\n{text}"

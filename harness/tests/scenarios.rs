@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use harness::browser::Chromedriver;
 use harness::native::{Options, Stack};
 use harness::opensearch::NATIVE_DEFAULT_VERSION;
 use harness::run::run_case;
@@ -22,7 +21,6 @@ fn scenario_file(path: &Path) -> datatest_stable::Result<()> {
             run_dir: run.path().join("stack"),
         };
         let mut stack = Stack::start(&s.cases[0], &options, &|m| eprintln!("{m}")).await?;
-        let driver = Chromedriver::start().await?;
         let mut failures = Vec::new();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path("../../snapshots/e2e");
@@ -34,14 +32,7 @@ fn scenario_file(path: &Path) -> datatest_stable::Result<()> {
             harness::stand_in::NAME
         ));
         for case in &s.cases {
-            let r = run_case(
-                &mut stack,
-                &driver,
-                case,
-                &run.path().join("report"),
-                &|_| {},
-            )
-            .await?;
+            let r = run_case(&mut stack, case, &run.path().join("report"), &|_| {}).await?;
             eprintln!(
                 "{}: {} in {} ms {:?}",
                 r.name(),

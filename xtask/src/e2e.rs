@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use harness::browser::Chromedriver;
 use harness::native::{Options, Stack};
 use harness::opensearch::NATIVE_DEFAULT_VERSION;
 use harness::run::report::{self, Backend};
@@ -126,10 +125,8 @@ pub fn execute(
             let mut stack = Stack::start(&cases[0], &options, &progress)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
-            let driver = Chromedriver::start().await.map_err(|e| anyhow!("{e}"))?;
             // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled.
-            let mut groups = stack.process_groups();
-            groups.push(driver.pid());
+            let groups = stack.process_groups();
             let sampler = {
                 let peak = peak.clone();
                 tokio::spawn(async move {
@@ -148,7 +145,7 @@ pub fn execute(
             let mut results: Vec<CaseResult> = Vec::new();
             for case in cases {
                 bar.set_message(case.name());
-                let r = run_case(&mut stack, &driver, case, &report_dir.join("cases"), &|p| {
+                let r = run_case(&mut stack, case, &report_dir.join("cases"), &|p| {
                     bar.set_message(format!("{} — {p}", case.name()))
                 })
                 .await

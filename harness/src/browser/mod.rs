@@ -77,23 +77,33 @@ pub struct Options {
     pub host_rules: Vec<(String, String)>,
     /// SPKI hashes (base64 SHA-256) of the run's server certificates, which the browser trusts like the run CA.
     pub trusted_spki: Vec<String>,
+    /// Chromium runs elsewhere (a browser container): chromedriver makes a fresh profile of its own for each
+    /// session. Otherwise the harness makes (and removes) the profile folder here.
+    pub remote: bool,
 }
 
 /// A browser session with a fresh profile, removed when the session ends.
 pub struct Browser {
     pub client: Client,
-    _profile: tempfile::TempDir,
+    _profile: Option<tempfile::TempDir>,
 }
 
 impl Browser {
-    pub async fn open(driver: &Chromedriver, options: &Options) -> Result<Self, BrowserError> {
-        let profile = tempfile::Builder::new()
-            .prefix("sso-harness-chromium-")
-            .tempdir()?;
-        let caps = capabilities(options, profile.path().to_path_buf());
+    /// A session on the chromedriver at `driver` (its URL).
+    pub async fn open(driver: &str, options: &Options) -> Result<Self, BrowserError> {
+        let profile = if !options.remote {
+            Some(
+                tempfile::Builder::new()
+                    .prefix("sso-harness-chromium-")
+                    .tempdir()?,
+            )
+        } else {
+            None
+        };
+        let caps = capabilities(options, profile.as_ref().map(|p| p.path().to_path_buf()));
         let client = ClientBuilder::rustls()?
             .capabilities(caps)
-            .connect(&driver.url())
+            .connect(driver)
             .await?;
         Ok(Browser {
             client,
@@ -106,7 +116,7 @@ impl Browser {
     }
 }
 
-fn capabilities(options: &Options, profile: PathBuf) -> serde_json::Map<String, Value> {
+fn capabilities(options: &Options, profile: Option<PathBuf>) -> serde_json::Map<String, Value> {
     // Without the background-networking flags Chromium's own connections are refused here, many at a time.
     let mut args: Vec<String> = [
         "--headless=new",
@@ -122,7 +132,9 @@ fn capabilities(options: &Options, profile: PathBuf) -> serde_json::Map<String, 
     ]
     .map(String::from)
     .to_vec();
-    args.push(format!("--user-data-dir={}", profile.display()));
+    if let Some(profile) = profile {
+        args.push(format!("--user-data-dir={}", profile.display()));
+    }
     if !options.host_rules.is_empty() {
         let rules: Vec<String> = options
             .host_rules

@@ -13,7 +13,7 @@ use crate::scenario::{ScopeMapping, SubMode, wire_name};
 pub const ACR: &str = "goauthentik.io/providers/oauth2/default";
 
 /// A user of the embedded IdP.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct User {
     /// Database primary key (1, 2, … in scenario order).
     pub pk: u64,

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use crate::certs::Pem;
 
 /// The signing algorithm a provider's tokens carry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Alg {
     Rs256,
     Es256,
@@ -31,8 +31,9 @@ impl Alg {
     }
 }
 
-/// A key pair with what is derived from it.
-#[derive(Clone)]
+/// A key pair with what is derived from it. Serialized as its PEMs; the kid is derived again when read.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Pem", into = "Pem")]
 pub struct KeyPair {
     pub pem: Pem,
     pub kid: String,
@@ -41,6 +42,18 @@ pub struct KeyPair {
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "KeyPair {{ kid: {} }}", self.kid)
+    }
+}
+
+impl From<Pem> for KeyPair {
+    fn from(pem: Pem) -> Self {
+        KeyPair::new(pem)
+    }
+}
+
+impl From<KeyPair> for Pem {
+    fn from(k: KeyPair) -> Self {
+        k.pem
     }
 }
 

@@ -41,8 +41,9 @@ pub const FOLLOWS: &str = "authentik 2025.12.4";
 /// The flow authentik's authorize endpoint sends anonymous users to.
 pub const AUTHENTICATION_FLOW: &str = "default-authentication-flow";
 
-/// One provider and its application, users and keys: what a case's `idp` section says, resolved.
-#[derive(Clone, Debug)]
+/// One provider and its application, users and keys: what a case's `idp` section says, resolved. Serializable:
+/// the containers backend hands it to the provider's container as a file (`cargo xtask idp serve --config`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     pub slug: String,
     pub application_name: String,
@@ -159,6 +160,8 @@ fn uuid_from(seed: &str) -> String {
 pub(crate) struct State {
     config: RwLock<Arc<Config>>,
     store: Mutex<store::Store>,
+    /// Where each issued id_token is also written (`<username>.jwt`), for a harness outside the process.
+    record_dir: Option<std::path::PathBuf>,
 }
 
 impl State {
@@ -176,9 +179,20 @@ pub struct Server {
 impl Server {
     /// Serves `config` on `listener` until [`Server::stop`] or drop.
     pub fn start(config: Config, listener: TcpListener) -> std::io::Result<Server> {
+        Self::start_recording(config, listener, None)
+    }
+
+    /// As [`Server::start`], also writing every id_token it issues to `record_dir/<username>.jwt`: how a harness
+    /// outside the provider's process (the containers backend) observes the token a login produced.
+    pub fn start_recording(
+        config: Config,
+        listener: TcpListener,
+        record_dir: Option<std::path::PathBuf>,
+    ) -> std::io::Result<Server> {
         let state = Arc::new(State {
             config: RwLock::new(Arc::new(config)),
             store: Mutex::default(),
+            record_dir,
         });
         Ok(Server {
             server: Background::start(router(state.clone()), listener)?,

@@ -368,6 +368,13 @@ fn issue(
         store.refresh_tokens.insert(refresh, issued.clone());
     }
     store.access_tokens.insert(access_token, issued);
+    if let Some(dir) = &st.record_dir {
+        // Before the response: the token is on disk by the time the relying party has it.
+        let _ = std::fs::write(
+            dir.join(format!("{}.jwt", user.username)),
+            &id_token_for_harness,
+        );
+    }
     store
         .id_tokens
         .push((user.username.clone(), id_token_for_harness));

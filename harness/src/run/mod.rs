@@ -4,6 +4,9 @@
 pub mod judge;
 pub mod observe;
 pub mod report;
+mod target;
+
+pub use target::{StackError, Target};
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -11,8 +14,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 use serde::Serialize;
 
-use crate::browser::{self, Browser, Chromedriver};
-use crate::native::Stack;
+use crate::browser::{self, Browser};
 use crate::redact::Redactor;
 use crate::scenario::{Case, Expect, LoginMethod, Step};
 use observe::{Authinfo, Observation};
@@ -20,7 +22,7 @@ use observe::{Authinfo, Observation};
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("{0}")]
-    Stack(#[from] crate::native::StackError),
+    Stack(#[from] StackError),
     #[error("{0}")]
     Browser(#[from] browser::BrowserError),
     #[error("{0}")]
@@ -61,8 +63,7 @@ impl CaseResult {
 
 /// Runs `case` on the stack and writes its folder under `report`. `phase` hears which phase the case is in.
 pub async fn run_case(
-    stack: &mut Stack,
-    driver: &Chromedriver,
+    stack: &mut impl Target,
     case: &Case,
     report: &Path,
     phase: &dyn Fn(&str),
@@ -71,8 +72,8 @@ pub async fn run_case(
     phase("applying the configuration");
     let files = stack.apply(case).await?;
     let config_swap = begun.elapsed();
-    let node_offset = stack.node().log_offset();
-    let stand_in_offset = stack.stand_in().map_or(0, |s| s.log_lines().len());
+    let node_offset = stack.opensearch_log_offset();
+    let dashboards_offset = stack.dashboards_log_offset();
     let dir = report.join(case.name().replace('/', "@"));
     std::fs::create_dir_all(&dir)?;
 
@@ -88,25 +89,19 @@ pub async fn run_case(
                 let password = match (&l.password, l.method) {
                     (Some(p), _) => p.clone(),
                     (None, LoginMethod::Openid) => stack
-                        .secrets
+                        .secrets()
                         .idp_password(&case.document, &l.user)
                         .unwrap_or_default(),
                     (None, LoginMethod::Basic) => stack
-                        .secrets
+                        .secrets()
                         .internal_password(&case.document, &l.user)
                         .unwrap_or_default(),
                 };
-                let b = Browser::open(
-                    driver,
-                    &browser::Options {
-                        host_rules: stack.host_rules(),
-                        trusted_spki: stack.trusted_spki(),
-                    },
-                )
-                .await?;
+                let (driver, options) = stack.browser();
+                let b = Browser::open(&driver, &options).await?;
                 let end = login(&b.client, stack, l.method, &l.user, &password).await?;
                 let (outcome, detail) =
-                    observe::classify(&end.0, &end.1, &stack.topology.hosts.idp);
+                    observe::classify(&end.0, &end.1, &stack.topology().hosts.idp);
                 seen.login = Some(outcome);
                 seen.login_detail = Some(detail);
                 seen.final_url = Some(observe::normalise_url(&end.0));
@@ -114,13 +109,9 @@ pub async fn run_case(
                 let _ = b.close().await;
             }
             Step::Authinfo(a) => {
-                let token = stack.idp().last_id_token(&a.user);
-                let client =
-                    crate::opensearch::client(&stack.certs.ca_cert, &stack.topology, None)?;
-                let mut req = client.get(format!(
-                    "{}/_plugins/_security/authinfo",
-                    stack.topology.opensearch_url()
-                ));
+                let token = stack.last_id_token(&a.user);
+                let (client, opensearch) = stack.opensearch()?;
+                let mut req = client.get(format!("{opensearch}/_plugins/_security/authinfo"));
                 if let Some(t) = token {
                     req = req.bearer_auth(t);
                 }
@@ -135,14 +126,14 @@ pub async fn run_case(
     phase("observing");
     let observed_at = Instant::now();
     seen.token = first_user
-        .and_then(|u| stack.idp().last_id_token(&u))
+        .and_then(|u| stack.last_id_token(&u))
         .map(|t| observe::token_shape(&t));
-    let redactor = Redactor::new(stack.secrets.of_case(&case.document));
+    let redactor = Redactor::new(stack.secrets().of_case(&case.document));
     // The node writes asynchronously: give its log a moment to catch up with what the case caused.
-    let mut node_lines = stack.node().log_since(node_offset);
+    let mut node_lines = stack.opensearch_log_since(node_offset);
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let again = stack.node().log_since(node_offset);
+        let again = stack.opensearch_log_since(node_offset);
         if again.len() == node_lines.len() {
             break;
         }
@@ -150,15 +141,10 @@ pub async fn run_case(
     }
     seen.opensearch_log = observe::opensearch_lines(&node_lines, &redactor);
     seen.dashboards_log = stack
-        .stand_in()
-        .map(|s| {
-            s.log_lines()
-                .iter()
-                .skip(stand_in_offset)
-                .map(|l| observe::normalise_line(l, &redactor))
-                .collect()
-        })
-        .unwrap_or_default();
+        .dashboards_log_since(dashboards_offset)
+        .iter()
+        .map(|l| observe::normalise_line(l, &redactor))
+        .collect();
     let mismatches = judge::judge(&case.expect, &seen);
     let observation = observed_at.elapsed();
 
@@ -189,15 +175,15 @@ pub async fn run_case(
 /// Drives one login; returns the URL and page text the browser settled on.
 async fn login(
     c: &Client,
-    stack: &Stack,
+    stack: &impl Target,
     method: LoginMethod,
     user: &str,
     password: &str,
 ) -> Result<(url::Url, String), RunError> {
-    c.goto(&format!("{}/app/home", stack.topology.dashboards_url()))
+    c.goto(&format!("{}/app/home", stack.topology().dashboards_url()))
         .await
         .map_err(browser::BrowserError::from)?;
-    let idp = stack.topology.hosts.idp.clone();
+    let idp = stack.topology().hosts.idp.clone();
     let on_login_page = settle(c, &idp).await?.0.path().starts_with("/app/login");
     match method {
         LoginMethod::Basic => {

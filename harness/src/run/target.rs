@@ -1,0 +1,31 @@
+//! What running a case needs of a stack, whichever backend started it (native processes or containers).
+
+use crate::browser;
+use crate::render::RunFiles;
+use crate::scenario::Case;
+use crate::secrets::Secrets;
+use crate::topology::Topology;
+
+/// A failure of the stack itself (not of a login): starting, applying a case, reaching a component.
+pub type StackError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A running stack a case can be run on.
+pub trait Target {
+    fn topology(&self) -> &Topology;
+    fn secrets(&self) -> &Secrets;
+    /// Makes the stack serve `case` (restarting only what must); returns the case's rendered files.
+    fn apply(&mut self, case: &Case) -> impl Future<Output = Result<RunFiles, StackError>>;
+    /// The chromedriver to open sessions on, and how each session is set up.
+    fn browser(&self) -> (String, browser::Options);
+    /// An HTTPS client for OpenSearch (trusting the run CA, no client certificate) and OpenSearch's URL as the
+    /// harness reaches it.
+    fn opensearch(&self) -> Result<(reqwest::Client, String), reqwest::Error>;
+    /// Where OpenSearch's log has got to, and its lines since such a point.
+    fn opensearch_log_offset(&self) -> u64;
+    fn opensearch_log_since(&self, offset: u64) -> Vec<String>;
+    /// The same for Dashboards (or its stand-in).
+    fn dashboards_log_offset(&self) -> u64;
+    fn dashboards_log_since(&self, offset: u64) -> Vec<String>;
+    /// The last id_token the IdP issued to `user` for the current case, where the IdP lets the harness see it.
+    fn last_id_token(&self, user: &str) -> Option<String>;
+}
