@@ -21,6 +21,12 @@ impl Default for Hostnames {
     }
 }
 
+/// Where the official images read their configuration (the local images keep the same layout).
+pub const OPENSEARCH_CONFIG: &str = "/usr/share/opensearch/config";
+pub const DASHBOARDS_CONFIG: &str = "/usr/share/opensearch-dashboards/config";
+pub const CADDY_CONFIG: &str = "/etc/caddy";
+pub const AUTHENTIK_BLUEPRINTS: &str = "/blueprints/sso-harness";
+
 /// A path as one component reads it (relative to its config folder, or absolute inside a container).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ComponentPaths {
@@ -75,6 +81,34 @@ impl Topology {
             },
             idp_paths: ComponentPaths {
                 ca_file: "certs/ca.pem".into(),
+            },
+        }
+    }
+
+    /// Every component in its own container on one network (the containers backend and the compose bundles).
+    /// The IdP and Dashboards are reached through Caddy on 443 by their names; `idp_host` and `dashboards_host`
+    /// are the containers' names on the network, where Caddy forwards to. Paths are where the images read them.
+    pub fn containers(idp_host: &str, dashboards_host: &str) -> Self {
+        Topology {
+            hosts: Hostnames::default(),
+            https_port: 443,
+            caddy_bind: None,
+            idp_upstream: format!("{idp_host}:9000"),
+            dashboards_upstream: format!("{dashboards_host}:5601"),
+            opensearch_bind: "0.0.0.0".into(),
+            opensearch_http_port: 9200,
+            opensearch_transport_port: 9300,
+            dashboards_bind: "0.0.0.0".into(),
+            dashboards_port: 5601,
+            caddy_cert_dir: format!("{CADDY_CONFIG}/certs"),
+            opensearch_paths: ComponentPaths {
+                ca_file: "certs/ca.pem".into(),
+            },
+            dashboards_paths: ComponentPaths {
+                ca_file: format!("{DASHBOARDS_CONFIG}/certs/ca.pem"),
+            },
+            idp_paths: ComponentPaths {
+                ca_file: "/certs/ca.pem".into(),
             },
         }
     }

@@ -24,7 +24,10 @@ pub fn run(scenario: &str, dir: &Path) -> Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let began = Instant::now();
-    let run = e2e::execute(&cases, NATIVE_DEFAULT_VERSION, &report, true, &bar)?;
+    let backend = e2e::Backend::Native {
+        opensearch: NATIVE_DEFAULT_VERSION.into(),
+    };
+    let run = e2e::execute(&cases, &backend, &report, true, &bar)?;
     let wall = began.elapsed();
     bar.finish_and_clear();
 

@@ -6,18 +6,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use harness::native::{Options, Stack};
-use harness::opensearch::NATIVE_DEFAULT_VERSION;
-use harness::run::report::{self, Backend};
-use harness::run::{CaseResult, run_case};
+use harness::containers::images::{DashboardsImage, IdpImages, Images, Source};
+use harness::run::report;
+use harness::run::{CaseResult, Target, run_case};
 use harness::scenario::{Case, IdpCertificate, wire_name};
+use harness::{containers, native};
 use harness::{idp, select, stand_in};
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub struct Args {
     pub scenarios: Vec<String>,
     pub variant: Option<String>,
-    pub opensearch_version: Option<String>,
+    pub backend: Backend,
     pub report: Option<PathBuf>,
     pub keep_going: bool,
 }
@@ -44,19 +44,14 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
     }
     // Cases that need another trust store restart OpenSearch: run them together, at the end.
     cases.sort_by_key(|c| c.document.stack.idp_certificate == IdpCertificate::Private);
-    let version = args
-        .opensearch_version
-        .clone()
-        .unwrap_or_else(|| NATIVE_DEFAULT_VERSION.to_owned());
     let report_dir = args
         .report
         .clone()
         .unwrap_or_else(|| crate::output_dir("e2e", &crate::stamp().to_string()));
+    let (backend, opensearch, idp_name, dashboards) = args.backend.describe();
     eprintln!(
-        "{} case(s) on the native backend: OpenSearch {version} with its security plugin, {}, {}, Caddy, Chromium",
+        "{} case(s) on the {backend} backend: OpenSearch {opensearch} with its security plugin, {idp_name}, {dashboards}, Caddy, Chromium",
         cases.len(),
-        idp::NAME,
-        stand_in::NAME
     );
     let bar = ProgressBar::new(cases.len() as u64).with_style(
         ProgressStyle::with_template("{spinner} [{pos}/{len}] {elapsed:>4} {msg}")
@@ -64,16 +59,16 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let began = Instant::now();
-    let run = execute(&cases, &version, &report_dir, args.keep_going, &bar)?;
+    let run = execute(&cases, &args.backend, &report_dir, args.keep_going, &bar)?;
     let results = run.results;
     bar.finish_and_clear();
     report::write(
         &report_dir,
-        &Backend {
-            name: "native",
-            opensearch: &version,
-            idp: idp::NAME,
-            dashboards: stand_in::NAME,
+        &report::Backend {
+            name: &backend,
+            opensearch: &opensearch,
+            idp: &idp_name,
+            dashboards: &dashboards,
         },
         &results,
     )?;
@@ -99,11 +94,52 @@ pub struct Execution {
     pub peak_rss_kib: u64,
 }
 
-/// Starts the native stack once and runs `cases` on it (stopping at the first failure unless `keep_going`).
+/// Which backend runs the cases, and with what.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// Local processes: OpenSearch of this version from Maven Central.
+    Native { opensearch: String },
+    /// Docker containers of these images.
+    Containers { images: Images },
+}
+
+impl Backend {
+    /// How reports name what ran (the stand-ins named as such).
+    pub fn describe(&self) -> (String, String, String, String) {
+        match self {
+            Backend::Native { opensearch } => (
+                "native".into(),
+                opensearch.clone(),
+                idp::NAME.into(),
+                stand_in::NAME.into(),
+            ),
+            Backend::Containers { images } => (
+                format!(
+                    "containers ({} images)",
+                    match images.source {
+                        Source::Official => "official",
+                        Source::Local => "local",
+                    }
+                ),
+                images.opensearch.tag.clone(),
+                match &images.idp {
+                    IdpImages::Embedded(_) => idp::NAME.into(),
+                    IdpImages::Authentik { server, .. } => format!("authentik {}", server.tag),
+                },
+                match &images.dashboards {
+                    DashboardsImage::StandIn(_) => stand_in::NAME.into(),
+                    DashboardsImage::Official(i) => format!("OpenSearch Dashboards {}", i.tag),
+                },
+            ),
+        }
+    }
+}
+
+/// Starts the stack once and runs `cases` on it (stopping at the first failure unless `keep_going`).
 /// Ctrl-C drops everything that was started.
 pub fn execute(
     cases: &[Case],
-    version: &str,
+    backend: &Backend,
     report_dir: &Path,
     keep_going: bool,
     bar: &ProgressBar,
@@ -115,68 +151,63 @@ pub fn execute(
         let stack_dir = tempfile::Builder::new()
             .prefix("sso-harness-stack-")
             .tempdir()?;
-        let options = Options {
-            opensearch_version: version.to_owned(),
-            run_dir: stack_dir.path().to_owned(),
-        };
         let progress = |m: &str| bar.set_message(m.to_owned());
         let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let work = async {
-            let mut stack = Stack::start(&cases[0], &options, &progress)
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
-            // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled.
-            let groups = stack.process_groups();
-            let sampler = {
-                let peak = peak.clone();
-                tokio::spawn(async move {
-                    loop {
-                        let now = tokio::task::spawn_blocking({
-                            let g = groups.clone();
-                            move || harness::process::rss_kib(&g)
-                        })
+            match backend {
+                Backend::Native { opensearch } => {
+                    let options = native::Options {
+                        opensearch_version: opensearch.clone(),
+                        run_dir: stack_dir.path().to_owned(),
+                    };
+                    let mut stack = native::Stack::start(&cases[0], &options, &progress)
                         .await
-                        .unwrap_or(0);
-                        peak.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
-                })
-            };
-            let mut results: Vec<CaseResult> = Vec::new();
-            for case in cases {
-                bar.set_message(case.name());
-                let r = run_case(&mut stack, case, &report_dir.join("cases"), &|p| {
-                    bar.set_message(format!("{} — {p}", case.name()))
-                })
-                .await
-                .map_err(|e| anyhow!("{}: {e}", case.name()))?;
-                let lines: String = r
-                    .mismatches
-                    .iter()
-                    .map(|m| format!("\n       {m}"))
-                    .collect();
-                bar.println(format!(
-                    "{} {} ({} ms){lines}",
-                    if r.pass { "pass" } else { "FAIL" },
-                    r.name(),
-                    r.duration_ms
-                ));
-                bar.inc(1);
-                let failed = !r.pass;
-                results.push(r);
-                if failed && !keep_going {
-                    bar.println("stopping at the first failure (--keep-going runs the rest)");
-                    break;
+                        .map_err(|e| anyhow!("{e}"))?;
+                    // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled.
+                    let groups = stack.process_groups();
+                    let sampler = {
+                        let peak = peak.clone();
+                        tokio::spawn(async move {
+                            loop {
+                                let now = tokio::task::spawn_blocking({
+                                    let g = groups.clone();
+                                    move || harness::process::rss_kib(&g)
+                                })
+                                .await
+                                .unwrap_or(0);
+                                peak.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+                                tokio::time::sleep(Duration::from_millis(250)).await;
+                            }
+                        })
+                    };
+                    let results = run_all(&mut stack, cases, report_dir, keep_going, bar).await;
+                    sampler.abort();
+                    let opensearch_boot = stack.timings.opensearch_boot;
+                    stack.stop().await;
+                    Ok::<_, anyhow::Error>(Execution {
+                        results: results?,
+                        opensearch_boot,
+                        peak_rss_kib: 0,
+                    })
+                }
+                Backend::Containers { images } => {
+                    let options = containers::Options {
+                        images: images.clone(),
+                        run_dir: stack_dir.path().to_owned(),
+                    };
+                    let mut stack = containers::Stack::start(&cases[0], &options, &progress)
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
+                    let results = run_all(&mut stack, cases, report_dir, keep_going, bar).await;
+                    let opensearch_boot = stack.timings.opensearch_boot;
+                    stack.stop().await;
+                    Ok(Execution {
+                        results: results?,
+                        opensearch_boot,
+                        peak_rss_kib: 0,
+                    })
                 }
             }
-            sampler.abort();
-            let opensearch_boot = stack.timings.opensearch_boot;
-            stack.stop().await;
-            Ok::<_, anyhow::Error>(Execution {
-                results,
-                opensearch_boot,
-                peak_rss_kib: 0,
-            })
         };
         let mut run = tokio::select! {
             r = work => r?,
@@ -185,6 +216,43 @@ pub fn execute(
         run.peak_rss_kib = peak.load(std::sync::atomic::Ordering::Relaxed);
         Ok(run)
     })
+}
+
+async fn run_all(
+    stack: &mut impl Target,
+    cases: &[Case],
+    report_dir: &Path,
+    keep_going: bool,
+    bar: &ProgressBar,
+) -> Result<Vec<CaseResult>> {
+    let mut results: Vec<CaseResult> = Vec::new();
+    for case in cases {
+        bar.set_message(case.name());
+        let r = run_case(stack, case, &report_dir.join("cases"), &|p| {
+            bar.set_message(format!("{} — {p}", case.name()))
+        })
+        .await
+        .map_err(|e| anyhow!("{}: {e}", case.name()))?;
+        let lines: String = r
+            .mismatches
+            .iter()
+            .map(|m| format!("\n       {m}"))
+            .collect();
+        bar.println(format!(
+            "{} {} ({} ms){lines}",
+            if r.pass { "pass" } else { "FAIL" },
+            r.name(),
+            r.duration_ms
+        ));
+        bar.inc(1);
+        let failed = !r.pass;
+        results.push(r);
+        if failed && !keep_going {
+            bar.println("stopping at the first failure (--keep-going runs the rest)");
+            break;
+        }
+    }
+    Ok(results)
 }
 
 fn print_table(results: &[CaseResult]) {

@@ -12,24 +12,46 @@ use harness::secrets::Secrets;
 use harness::select;
 use harness::topology::{Ports, Topology};
 
+/// Where the provider's configuration comes from.
+pub struct Source<'a> {
+    pub scenario: Option<&'a str>,
+    pub variant: Option<&'a str>,
+    /// A JSON file the harness wrote (`idp::Config`): the containers backend's way.
+    pub config: Option<&'a Path>,
+}
+
 pub fn serve(
-    scenario: Option<&str>,
-    variant: Option<&str>,
+    source: Source,
     listen: SocketAddr,
     state: Option<&Path>,
+    record_tokens: Option<PathBuf>,
     dir: &Path,
 ) -> Result<ExitCode> {
-    let case = select::one_case(scenario, variant, dir).map_err(|e| anyhow!(e))?;
-    let topology = Topology::native(Ports::default());
-    let certs = RunCertificates::generate(&topology.hosts).context("generating key pairs")?;
-    let secrets = Secrets::random();
-    let doc = &case.document;
-    let config = Config::from_case(
-        doc,
-        &certs,
-        &secrets,
-        &placeholder_values(doc, &topology, &certs, &secrets),
-    );
+    let (name, config) = match source.config {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let config: Config = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a provider the harness wrote", file.display()))?;
+            (file.display().to_string(), config)
+        }
+        None => {
+            let case =
+                select::one_case(source.scenario, source.variant, dir).map_err(|e| anyhow!(e))?;
+            let topology = Topology::native(Ports::default());
+            let certs =
+                RunCertificates::generate(&topology.hosts).context("generating key pairs")?;
+            let secrets = Secrets::random();
+            let doc = &case.document;
+            let config = Config::from_case(
+                doc,
+                &certs,
+                &secrets,
+                &placeholder_values(doc, &topology, &certs, &secrets),
+            );
+            (case.name(), config)
+        }
+    };
     if let Some(state) = state {
         write_state(state, &config)?;
     }
@@ -38,8 +60,8 @@ pub fn serve(
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
-        let server = Server::start(config.clone(), listener)?;
-        print_summary(&case.name(), &config, server.addr(), state);
+        let server = Server::start_recording(config.clone(), listener, record_tokens)?;
+        print_summary(&name, &config, server.addr(), state);
         crate::shutdown().await;
         eprintln!("\nstopping");
         server.stop().await;

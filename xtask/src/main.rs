@@ -3,8 +3,10 @@
 mod bench;
 mod e2e;
 mod idp;
+mod images;
 mod render;
 mod scenarios;
+mod stand_in;
 mod test;
 mod up;
 
@@ -86,14 +88,19 @@ enum Command {
     Idp(IdpCommand),
     /// Run scenarios end to end: a real browser logs in through the stack, and each case is judged.
     ///
-    /// The native backend: the real OpenSearch security plugin decides every login, behind the embedded
-    /// IdP (authentik's behaviour), the Dashboards stand-in and Caddy. Prints a line per case as it goes and a
-    /// table at the end; writes results.json, junit.xml and a folder per case (logs, redacted configs, a
-    /// screenshot on failure) under the report folder. Exits 0 only if every selected case passes.
+    /// The real OpenSearch security plugin decides every login. The native backend (default) runs it
+    /// from Maven Central behind the embedded IdP (authentik's behaviour), the Dashboards stand-in and
+    /// Caddy, as local processes. `--backend containers` runs every component in Docker: the official
+    /// images, or with `--images local` the ones `cargo xtask images` built here. Prints a line per case
+    /// as it goes and a table at the end; writes results.json, junit.xml and a folder per case (logs,
+    /// redacted configs, a screenshot on failure) under the report folder. Exits 0 only if every
+    /// selected case passes.
     ///
     /// Examples:
     ///   cargo xtask e2e
     ///   cargo xtask e2e --scenario authentik-jwe --variant 'jwe=on,*' --keep-going
+    ///   cargo xtask e2e --backend containers --images local --scenario authentik-jwe \
+    ///       --variant '*,roles_key=groups,auth=single'
     #[command(verbatim_doc_comment)]
     E2e {
         /// Scenario files or names (repeatable; default: every file in the scenarios folder).
@@ -102,9 +109,8 @@ enum Command {
         /// Only the variants whose name matches (`*` is a wildcard).
         #[arg(long, value_name = "GLOB")]
         variant: Option<String>,
-        /// OpenSearch version (default: the newest the native backend can run).
-        #[arg(long, value_name = "VERSION")]
-        opensearch_version: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
         /// Report folder (default: target/sso-harness/e2e/<time>).
         #[arg(long, value_name = "DIR")]
         report: Option<PathBuf>,
@@ -142,6 +148,32 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         run_dir: Option<PathBuf>,
     },
+    /// Build the offline images that `--images local` runs, from this machine's registries only.
+    ///
+    /// A Debian root filesystem (debootstrap, from Debian's mirror) is the base; on it: OpenSearch with its
+    /// security plugin (Maven Central, as the native backend) and a Java runtime, Caddy, Chromium +
+    /// chromedriver (Debian packages), and this binary as the stand-ins (the embedded IdP and the Dashboards
+    /// stand-in). authentik and Dashboards have no offline source. Needs a Docker engine; pulls nothing.
+    /// Images that exist are kept unless --rebuild. The Dockerfiles are in compose/images/.
+    ///
+    /// Examples:
+    ///   cargo xtask images
+    ///   cargo xtask images --only stand-ins --rebuild
+    #[command(verbatim_doc_comment)]
+    Images {
+        /// Only these images (opensearch, caddy, browser, stand-ins; repeatable).
+        #[arg(long, value_name = "NAME")]
+        only: Vec<String>,
+        /// The OpenSearch version of the opensearch image (its security plugin must be on Maven Central).
+        #[arg(long, value_name = "VERSION", default_value = harness::opensearch::NATIVE_DEFAULT_VERSION)]
+        opensearch_version: String,
+        /// Build again images that already exist.
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// The Dashboards stand-in (the relying party the native backend and `--images local` run).
+    #[command(subcommand, name = "stand-in")]
+    StandIn(StandInCommand),
     /// Run the test suite (cargo nextest), installing what it needs on a fresh machine first.
     ///
     /// Installs Caddy (apt-get, as root) and cargo-nextest (cargo install) when they are missing.
@@ -184,6 +216,109 @@ enum IdpCommand {
         /// encryption-cert.pem.
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
+        /// The provider as a JSON file the harness wrote (the containers backend), instead of --scenario.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "variant"])]
+        config: Option<PathBuf>,
+        /// Also write every id_token issued to DIR/<username>.jwt (for a harness outside this process).
+        #[arg(long, value_name = "DIR")]
+        record_tokens: Option<PathBuf>,
+    },
+}
+
+/// Which backend runs the stack, and with which versions and images.
+#[derive(clap::Args)]
+struct BackendArgs {
+    /// `native`: local processes (OpenSearch from Maven Central, the stand-ins); `containers`: Docker.
+    #[arg(long, value_enum, default_value_t = BackendKind::Native)]
+    backend: BackendKind,
+    /// Containers only: `official` images from their registries, or `local` ones built by `cargo xtask images`
+    /// (OpenSearch, Caddy, the browser, and the stand-ins in place of authentik and Dashboards).
+    #[arg(long, value_enum, default_value_t = ImageSource::Official)]
+    images: ImageSource,
+    /// Containers only: use another image for a component, e.g. `opensearch=mirror.local/opensearch:3.2.0`
+    /// (components: opensearch, dashboards, authentik, postgres, redis, caddy, browser, stand-ins). Repeatable.
+    #[arg(long = "image", value_name = "COMPONENT=IMAGE", value_parser = parse_override)]
+    image_overrides: Vec<(String, String)>,
+    /// OpenSearch version (native default: the newest whose security plugin is on Maven Central;
+    /// official images: the version of the original report).
+    #[arg(long, value_name = "VERSION")]
+    opensearch_version: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendKind {
+    Native,
+    Containers,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ImageSource {
+    Official,
+    Local,
+}
+
+fn parse_override(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(c, i)| (c.to_owned(), i.to_owned()))
+        .ok_or_else(|| format!("`{s}` is not COMPONENT=IMAGE"))
+}
+
+impl BackendArgs {
+    fn resolve(self) -> anyhow::Result<e2e::Backend> {
+        use harness::containers::images::{Images, Versions};
+        use harness::opensearch::NATIVE_DEFAULT_VERSION;
+        if self.backend == BackendKind::Native {
+            if !self.image_overrides.is_empty() || self.images == ImageSource::Local {
+                anyhow::bail!("--images and --image apply to `--backend containers` only");
+            }
+            return Ok(e2e::Backend::Native {
+                opensearch: self
+                    .opensearch_version
+                    .unwrap_or_else(|| NATIVE_DEFAULT_VERSION.to_owned()),
+            });
+        }
+        let images = match self.images {
+            ImageSource::Local => Images::local(
+                self.opensearch_version
+                    .as_deref()
+                    .unwrap_or(NATIVE_DEFAULT_VERSION),
+            ),
+            ImageSource::Official => {
+                let mut v = Versions::default();
+                if let Some(o) = self.opensearch_version {
+                    v.dashboards = o.clone();
+                    v.opensearch = o;
+                }
+                Images::official(&v)
+            }
+        };
+        Ok(e2e::Backend::Containers {
+            images: images
+                .with_overrides(&self.image_overrides)
+                .map_err(|e| anyhow::anyhow!(e))?,
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum StandInCommand {
+    /// Serve the Dashboards stand-in over plain HTTP until Ctrl-C or SIGTERM, its log on stdout.
+    ///
+    /// Reads an opensearch_dashboards.yml as Dashboards would (its relative paths from the file's folder).
+    ///
+    /// Examples:
+    ///   cargo xtask stand-in serve --config /tmp/jwe/dashboards/opensearch_dashboards.yml --listen 0.0.0.0:5601
+    #[command(verbatim_doc_comment)]
+    Serve {
+        /// The opensearch_dashboards.yml to read.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5601")]
+        listen: SocketAddr,
+        /// A CA to trust for the IdP besides the system roots (as NODE_EXTRA_CA_CERTS for Dashboards).
+        #[arg(long, value_name = "PEM")]
+        extra_ca: Option<PathBuf>,
     },
 }
 
@@ -235,29 +370,42 @@ fn main() -> ExitCode {
             variant,
             listen,
             state,
+            config,
+            record_tokens,
         }) => idp::serve(
-            scenario.as_deref(),
-            variant.as_deref(),
+            idp::Source {
+                scenario: scenario.as_deref(),
+                variant: variant.as_deref(),
+                config: config.as_deref(),
+            },
             listen,
             state.as_deref(),
+            record_tokens,
             &cli.scenarios_dir,
         ),
+        Command::StandIn(StandInCommand::Serve {
+            config,
+            listen,
+            extra_ca,
+        }) => stand_in::serve(&config, listen, extra_ca.as_deref()),
         Command::E2e {
             scenarios,
             variant,
-            opensearch_version,
+            backend,
             report,
             keep_going,
-        } => e2e::run(
-            e2e::Args {
-                scenarios,
-                variant,
-                opensearch_version,
-                report,
-                keep_going,
-            },
-            &cli.scenarios_dir,
-        ),
+        } => backend.resolve().and_then(|backend| {
+            e2e::run(
+                e2e::Args {
+                    scenarios,
+                    variant,
+                    backend,
+                    report,
+                    keep_going,
+                },
+                &cli.scenarios_dir,
+            )
+        }),
         Command::Bench { scenario } => bench::run(&scenario, &cli.scenarios_dir),
         Command::Up {
             scenario,
@@ -272,6 +420,11 @@ fn main() -> ExitCode {
             &cli.scenarios_dir,
         ),
         Command::Test { nextest_args } => test::run(&nextest_args),
+        Command::Images {
+            only,
+            opensearch_version,
+            rebuild,
+        } => images::run(&only, &opensearch_version, rebuild),
         Command::Render {
             scenario,
             variant,

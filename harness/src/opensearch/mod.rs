@@ -8,7 +8,7 @@ mod security_api;
 
 pub use distribution::{Distribution, DistributionError};
 pub use jdk::{Jdk, JdkError, select as select_jdk};
-pub use node::{Node, NodeError, Trust};
+pub use node::{Node, NodeError, Trust, chown_tree, trust_store, without_missing_modules};
 pub use security_api::{ApiError, apply_security};
 
 use crate::certs::Pem;

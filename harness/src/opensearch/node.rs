@@ -198,15 +198,8 @@ impl Node {
 fn jvm_options(stock: &str, dir: &Path, jdk: &Jdk) -> String {
     let logs = dir.join("logs");
     let data = dir.join("data");
-    let kept: String = stock
-        .lines()
-        .filter(|l| {
-            l.split_once("--add-modules=")
-                .is_none_or(|(_, m)| jdk.has_module(m.trim()))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    kept.replace("file=logs/", &format!("file={}/", logs.display()))
+    without_missing_modules(stock, jdk)
+        .replace("file=logs/", &format!("file={}/", logs.display()))
         .replace("-Xloggc:logs/", &format!("-Xloggc:{}/", logs.display()))
         .replace(
             "HeapDumpPath=data",
@@ -215,8 +208,20 @@ fn jvm_options(stock: &str, dir: &Path, jdk: &Jdk) -> String {
         .replace("ErrorFile=logs/", &format!("ErrorFile={}/", logs.display()))
 }
 
-/// A PKCS#12 trust store: the JVM's own CAs plus the run CA (made with the runtime's keytool).
-async fn trust_store(jdk: &Jdk, ca_pem: &str, dir: &Path) -> Result<PathBuf, NodeError> {
+/// jvm.options without the `--add-modules` lines of modules `jdk` lacks.
+pub fn without_missing_modules(stock: &str, jdk: &Jdk) -> String {
+    stock
+        .lines()
+        .filter(|l| {
+            l.split_once("--add-modules=")
+                .is_none_or(|(_, m)| jdk.has_module(m.trim()))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// A PKCS#12 trust store in `dir`: the JVM's own CAs plus the run CA (made with the runtime's keytool).
+pub async fn trust_store(jdk: &Jdk, ca_pem: &str, dir: &Path) -> Result<PathBuf, NodeError> {
     let store = dir.join("truststore.p12");
     let ca = dir.join("run-ca.pem");
     std::fs::write(&ca, ca_pem)?;
@@ -270,7 +275,8 @@ async fn trust_store(jdk: &Jdk, ca_pem: &str, dir: &Path) -> Result<PathBuf, Nod
     Ok(store)
 }
 
-fn chown_tree(dir: &Path, (uid, gid): (u32, u32)) -> std::io::Result<()> {
+/// Hands a folder and everything in it to `uid:gid`.
+pub fn chown_tree(dir: &Path, (uid, gid): (u32, u32)) -> std::io::Result<()> {
     std::os::unix::fs::chown(dir, Some(uid), Some(gid))?;
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();

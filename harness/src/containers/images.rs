@@ -1,0 +1,284 @@
+//! Which image runs each component: the official images (by default), or the ones `cargo xtask images` builds
+//! here from the machine's registries (`--images local`). Every name and tag can be overridden, for mirrors and
+//! air-gapped registries. Pure: nothing here talks to Docker.
+
+use std::fmt;
+
+/// An image reference, `name:tag`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub name: String,
+    pub tag: String,
+}
+
+impl Image {
+    pub fn new(name: impl Into<String>, tag: impl Into<String>) -> Self {
+        Image {
+            name: name.into(),
+            tag: tag.into(),
+        }
+    }
+
+    /// `name:tag` or `name` (tag `latest`), as Docker reads them.
+    pub fn parse(reference: &str) -> Image {
+        // A colon after the last slash separates the tag; one before it belongs to a registry's port.
+        let slash = reference.rfind('/').map_or(0, |i| i + 1);
+        match reference[slash..].rfind(':') {
+            Some(i) => Image::new(&reference[..slash + i], &reference[slash + i + 1..]),
+            None => Image::new(reference, "latest"),
+        }
+    }
+}
+
+impl fmt::Display for Image {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.name, self.tag)
+    }
+}
+
+/// Where the images come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Source {
+    /// The projects' own images from their registries (Docker Hub, ghcr.io).
+    #[default]
+    Official,
+    /// Built here by `cargo xtask images` (no registry needed); authentik and Dashboards are replaced by the
+    /// harness's stand-ins, which say so in every report.
+    Local,
+}
+
+/// The identity provider's containers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdpImages {
+    /// authentik: server and worker from one image, postgres, and redis for releases before 2025.10.
+    Authentik {
+        server: Image,
+        postgres: Image,
+        redis: Option<Image>,
+    },
+    /// `authentik (embedded profile)` in the stand-ins image.
+    Embedded(Image),
+}
+
+/// Dashboards' container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DashboardsImage {
+    Official(Image),
+    /// The `Dashboards stand-in`, in the stand-ins image.
+    StandIn(Image),
+}
+
+/// The versions a run asks for (a version set of the matrix, or the defaults).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versions {
+    pub opensearch: String,
+    pub dashboards: String,
+    pub authentik: String,
+    pub caddy: String,
+    pub postgres: String,
+    pub redis: String,
+}
+
+impl Default for Versions {
+    /// The report's OpenSearch and Dashboards, the authentik release the embedded profile follows.
+    fn default() -> Self {
+        Versions {
+            opensearch: "3.2.0".into(),
+            dashboards: "3.2.0".into(),
+            authentik: "2025.12.4".into(),
+            caddy: "2".into(),
+            postgres: "16-alpine".into(),
+            redis: "7-alpine".into(),
+        }
+    }
+}
+
+/// authentik releases before 2025.10 keep their cache and tasks in redis; later ones in postgres only.
+pub fn authentik_needs_redis(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (year, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (year, minor) < (2025, 10)
+}
+
+/// The images of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Images {
+    pub source: Source,
+    pub opensearch: Image,
+    pub dashboards: DashboardsImage,
+    pub idp: IdpImages,
+    pub caddy: Image,
+    pub browser: Image,
+}
+
+/// The name prefix of the images `cargo xtask images` builds.
+pub const LOCAL_PREFIX: &str = "sso-harness";
+/// Tags of the local images that do not follow a component version.
+pub const LOCAL_CADDY_TAG: &str = "debian";
+pub const LOCAL_TAG: &str = "latest";
+
+impl Images {
+    pub fn official(v: &Versions) -> Images {
+        Images {
+            source: Source::Official,
+            opensearch: Image::new("opensearchproject/opensearch", &v.opensearch),
+            dashboards: DashboardsImage::Official(Image::new(
+                "opensearchproject/opensearch-dashboards",
+                &v.dashboards,
+            )),
+            idp: IdpImages::Authentik {
+                server: Image::new("ghcr.io/goauthentik/server", &v.authentik),
+                postgres: Image::new("postgres", &v.postgres),
+                redis: authentik_needs_redis(&v.authentik).then(|| Image::new("redis", &v.redis)),
+            },
+            caddy: Image::new("caddy", &v.caddy),
+            browser: Image::new(format!("{LOCAL_PREFIX}/browser"), LOCAL_TAG),
+        }
+    }
+
+    /// The images `cargo xtask images` builds for `opensearch_version`.
+    pub fn local(opensearch_version: &str) -> Images {
+        let stand_ins = Image::new(format!("{LOCAL_PREFIX}/stand-ins"), LOCAL_TAG);
+        Images {
+            source: Source::Local,
+            opensearch: Image::new(format!("{LOCAL_PREFIX}/opensearch"), opensearch_version),
+            dashboards: DashboardsImage::StandIn(stand_ins.clone()),
+            idp: IdpImages::Embedded(stand_ins),
+            caddy: Image::new(format!("{LOCAL_PREFIX}/caddy"), LOCAL_CADDY_TAG),
+            browser: Image::new(format!("{LOCAL_PREFIX}/browser"), LOCAL_TAG),
+        }
+    }
+
+    /// Applies `component=image[:tag]` overrides (`opensearch`, `dashboards`, `authentik`, `postgres`, `redis`,
+    /// `caddy`, `browser`, `stand-ins`).
+    pub fn with_overrides(mut self, overrides: &[(String, String)]) -> Result<Images, String> {
+        for (component, reference) in overrides {
+            let image = Image::parse(reference);
+            match (component.as_str(), &mut self.idp, &mut self.dashboards) {
+                ("opensearch", _, _) => self.opensearch = image,
+                ("caddy", _, _) => self.caddy = image,
+                ("browser", _, _) => self.browser = image,
+                ("dashboards", _, DashboardsImage::Official(d)) => *d = image,
+                ("authentik", IdpImages::Authentik { server, .. }, _) => *server = image,
+                ("postgres", IdpImages::Authentik { postgres, .. }, _) => *postgres = image,
+                ("redis", IdpImages::Authentik { redis, .. }, _) => *redis = Some(image),
+                ("stand-ins", idp, dashboards) => {
+                    if let IdpImages::Embedded(i) = idp {
+                        *i = image.clone();
+                    }
+                    if let DashboardsImage::StandIn(i) = dashboards {
+                        *i = image;
+                    }
+                }
+                (c, _, _) => {
+                    return Err(format!(
+                        "`--image {c}=…` does not apply to {:?} images: the components are opensearch, dashboards, \
+                         authentik, postgres, redis, caddy, browser (official) and opensearch, caddy, browser, \
+                         stand-ins (local)",
+                        self.source
+                    ));
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// Every image the run needs, once each.
+    pub fn all(&self) -> Vec<&Image> {
+        let mut v = vec![&self.opensearch, &self.caddy, &self.browser];
+        match &self.idp {
+            IdpImages::Authentik {
+                server,
+                postgres,
+                redis,
+            } => v.extend([server, postgres].into_iter().chain(redis.as_ref())),
+            IdpImages::Embedded(i) => v.push(i),
+        }
+        match &self.dashboards {
+            DashboardsImage::Official(i) | DashboardsImage::StandIn(i) => v.push(i),
+        }
+        let mut seen = Vec::new();
+        v.retain(|i| {
+            let new = !seen.contains(i);
+            seen.push(*i);
+            new
+        });
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_split_at_the_tag_not_at_a_registry_port() {
+        assert_eq!(
+            Image::parse("registry.local:5000/caddy:2.10"),
+            Image::new("registry.local:5000/caddy", "2.10")
+        );
+        assert_eq!(
+            Image::parse("registry.local:5000/caddy"),
+            Image::new("registry.local:5000/caddy", "latest")
+        );
+        assert_eq!(Image::parse("caddy:2").to_string(), "caddy:2");
+    }
+
+    #[test]
+    fn redis_only_before_2025_10() {
+        assert!(authentik_needs_redis("2025.8.4"));
+        assert!(authentik_needs_redis("2024.12.3"));
+        assert!(!authentik_needs_redis("2025.10.0"));
+        assert!(!authentik_needs_redis("2025.12.4"));
+        let old = Images::official(&Versions {
+            authentik: "2025.8.4".into(),
+            ..Versions::default()
+        });
+        assert!(old.all().iter().any(|i| i.name == "redis"));
+        assert!(
+            !Images::official(&Versions::default())
+                .all()
+                .iter()
+                .any(|i| i.name == "redis")
+        );
+    }
+
+    #[test]
+    fn official_images_are_the_projects_own() {
+        let names: Vec<String> = Images::official(&Versions::default())
+            .all()
+            .iter()
+            .map(|i| i.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "opensearchproject/opensearch:3.2.0",
+                "caddy:2",
+                "sso-harness/browser:latest",
+                "ghcr.io/goauthentik/server:2025.12.4",
+                "postgres:16-alpine",
+                "opensearchproject/opensearch-dashboards:3.2.0"
+            ]
+        );
+    }
+
+    #[test]
+    fn overrides_replace_one_image_and_refuse_what_does_not_apply() {
+        let i = Images::official(&Versions::default())
+            .with_overrides(&[("opensearch".into(), "mirror.local/os:3.2.0".into())])
+            .unwrap();
+        assert_eq!(i.opensearch.to_string(), "mirror.local/os:3.2.0");
+        let e = Images::local("2.19.4")
+            .with_overrides(&[("authentik".into(), "x:1".into())])
+            .unwrap_err();
+        assert!(e.contains("authentik"), "{e}");
+        let s = Images::local("2.19.4")
+            .with_overrides(&[("stand-ins".into(), "me/stand-ins:dev".into())])
+            .unwrap();
+        assert_eq!(
+            s.idp,
+            IdpImages::Embedded(Image::new("me/stand-ins", "dev"))
+        );
+    }
+}

@@ -1,0 +1,634 @@
+//! A run's stack in containers: Caddy, OpenSearch, the IdP, Dashboards and the browser on a network of the run's
+//! own. Caddy starts first and never restarts: the others find `idp.sso.test` and `dashboards.sso.test` at its
+//! address (`extra_hosts`), as the browser does (`--host-resolver-rules`). Between cases the security
+//! configuration goes over the REST API; a component whose own files change gets a new container (and a new log).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use testcontainers::core::{AccessMode, Mount, WaitFor};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, GenericImage, ImageExt};
+
+use super::docker::{self, COMPONENT_LABEL, LogFile, Network};
+use super::images::{DashboardsImage, IdpImages, Image, Images};
+use crate::browser;
+use crate::certs::RunCertificates;
+use crate::idp;
+use crate::opensearch::{self, Trust};
+use crate::render::{Inputs, RunFiles, placeholder_values, render};
+use crate::run::StackError;
+use crate::scenario::{Case, IdpCertificate};
+use crate::secrets::Secrets;
+use crate::topology::{DASHBOARDS_CONFIG, OPENSEARCH_CONFIG, Topology};
+
+/// The uid the official OpenSearch and Dashboards images run as (the local images keep it).
+const IMAGE_UID: (u32, u32) = (1000, 1000);
+const HEAP: &str = "-Xms512m -Xmx512m";
+const STAND_INS_ETC: &str = "/etc/sso-harness";
+const TOKENS: &str = "/var/lib/sso-harness/tokens";
+
+/// What a run of the containers backend is asked for.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub images: Images,
+    /// Where the run's files and container logs go (holds secrets: keep it out of reports).
+    pub run_dir: PathBuf,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub opensearch_boot: Duration,
+}
+
+/// A component's container and its output.
+struct Running {
+    container: ContainerAsync<GenericImage>,
+    log: LogFile,
+}
+
+pub struct Stack {
+    pub topology: Topology,
+    pub certs: RunCertificates,
+    pub secrets: Secrets,
+    pub images: Images,
+    pub run_dir: PathBuf,
+    pub timings: Timings,
+    run: String,
+    /// Each new container's files get a folder of their own (`files-<n>`).
+    generation: u32,
+    caddy_ip: String,
+    opensearch_ip: String,
+    opensearch_port: u16,
+    driver_url: String,
+    // Containers before the network: fields drop in order, and the network goes last.
+    browser: Running,
+    dashboards: Option<Running>,
+    dashboards_yml: String,
+    idp: Option<Running>,
+    idp_config: String,
+    opensearch: Option<Running>,
+    opensearch_key: (String, Trust),
+    caddy: Running,
+    network: Network,
+}
+
+impl Stack {
+    /// Starts everything for `case`. `progress` hears about each phase.
+    pub async fn start(
+        case: &Case,
+        options: &Options,
+        progress: &dyn Fn(&str),
+    ) -> Result<Stack, StackError> {
+        progress("connecting to the Docker engine");
+        docker::ping().await?;
+        std::fs::create_dir_all(&options.run_dir)?;
+        let run: String = {
+            use rand::distr::{Alphanumeric, SampleString};
+            Alphanumeric
+                .sample_string(&mut rand::rng(), 8)
+                .to_lowercase()
+        };
+        let network = Network::create(&run).await?;
+        let name = |c: &str| format!("sso-harness-{run}-{c}");
+        let topology = Topology::containers(&name("idp"), &name("dashboards"));
+        let certs = RunCertificates::generate(&topology.hosts)?;
+        let secrets = Secrets::random();
+        let files = render(&Inputs {
+            case,
+            topology: &topology,
+            certs: &certs,
+            secrets: &secrets,
+        })?;
+        let dir = options.run_dir.join("files-0");
+        files.write_to(&dir)?;
+
+        progress(&format!("starting Caddy ({})", options.images.caddy));
+        let caddy = Component::new("caddy", &options.images.caddy, &run, &network)
+            .wait(WaitFor::message_on_stderr("serving initial configuration"))
+            .mount(&dir.join("caddy/Caddyfile"), "/etc/caddy/Caddyfile")
+            .mount(&dir.join("caddy/certs"), "/etc/caddy/certs")
+            .start(&options.run_dir)
+            .await?;
+        let caddy_ip = caddy.container.get_bridge_ip_address().await?.to_string();
+        progress(&format!(
+            "starting the browser ({})",
+            options.images.browser
+        ));
+        let browser = Component::new("browser", &options.images.browser, &run, &network)
+            .wait(WaitFor::message_on_stdout(
+                "ChromeDriver was started successfully",
+            ))
+            .publish(&[9515])
+            .start(&options.run_dir)
+            .await?;
+        let driver_url = format!(
+            "http://127.0.0.1:{}",
+            browser.container.get_host_port_ipv4(9515).await?
+        );
+
+        let mut stack = Stack {
+            topology,
+            certs,
+            secrets,
+            images: options.images.clone(),
+            run_dir: options.run_dir.clone(),
+            timings: Timings::default(),
+            run,
+            generation: 0,
+            caddy_ip,
+            opensearch_ip: String::new(),
+            opensearch_port: 0,
+            driver_url,
+            browser,
+            dashboards: None,
+            dashboards_yml: String::new(),
+            idp: None,
+            idp_config: String::new(),
+            opensearch: None,
+            opensearch_key: (String::new(), Trust::SystemOnly),
+            caddy,
+            network,
+        };
+        stack.apply_with(case, progress).await?;
+        Ok(stack)
+    }
+
+    /// Makes the running stack serve `case`; returns the case's files.
+    pub async fn apply(&mut self, case: &Case) -> Result<RunFiles, StackError> {
+        self.apply_with(case, &|_| {}).await
+    }
+
+    async fn apply_with(
+        &mut self,
+        case: &Case,
+        progress: &dyn Fn(&str),
+    ) -> Result<RunFiles, StackError> {
+        let files = render(&Inputs {
+            case,
+            topology: &self.topology,
+            certs: &self.certs,
+            secrets: &self.secrets,
+        })?;
+        let trust = match case.document.stack.idp_certificate {
+            IdpCertificate::Public => Trust::SystemAndRunCa,
+            IdpCertificate::Private => Trust::SystemOnly,
+        };
+        let key = (files.0["opensearch/opensearch.yml"].clone(), trust);
+        let restart_opensearch = self.opensearch.is_none() || key != self.opensearch_key;
+        if restart_opensearch {
+            progress(&format!("starting OpenSearch ({})", self.images.opensearch));
+            if let Some(old) = self.opensearch.take() {
+                old.container.rm().await?;
+            }
+            let dir = self.fresh_files(&files)?;
+            self.start_opensearch(&dir, trust).await?;
+            self.opensearch_key = key;
+        }
+        let (admin, url) = self.opensearch_client(Some(&self.certs.admin))?;
+        opensearch::apply_security(&admin, &url, &files).await?;
+
+        // Tokens of earlier cases are not this case's. (The folder itself stays: the IdP's container mounts it.)
+        let tokens = self.run_dir.join("tokens");
+        std::fs::create_dir_all(&tokens)?;
+        for entry in std::fs::read_dir(&tokens)? {
+            std::fs::remove_file(entry?.path())?;
+        }
+        if nix::unistd::geteuid().is_root() {
+            opensearch::chown_tree(&tokens, IMAGE_UID)?;
+        }
+        let idp_config = self.idp_config_json(case);
+        if self.idp.is_none() || idp_config != self.idp_config {
+            progress("starting the IdP");
+            if let Some(old) = self.idp.take() {
+                old.container.rm().await?;
+            }
+            let dir = self.fresh_files(&files)?;
+            self.start_idp(&dir, &idp_config).await?;
+            self.idp_config = idp_config;
+        }
+
+        let yml = &files.0["dashboards/opensearch_dashboards.yml"];
+        // Dashboards reaches OpenSearch by its address, which a new OpenSearch container changes.
+        if self.dashboards.is_none() || *yml != self.dashboards_yml || restart_opensearch {
+            progress("starting Dashboards");
+            if let Some(old) = self.dashboards.take() {
+                old.container.rm().await?;
+            }
+            let dir = self.fresh_files(&files)?;
+            self.start_dashboards(&dir, case).await?;
+            self.dashboards_yml = yml.clone();
+        }
+        Ok(files)
+    }
+
+    /// A new folder with the case's files, owned as the images need.
+    fn fresh_files(&mut self, files: &RunFiles) -> Result<PathBuf, StackError> {
+        self.generation += 1;
+        let dir = self.run_dir.join(format!("files-{}", self.generation));
+        files.write_to(&dir)?;
+        if nix::unistd::geteuid().is_root() {
+            opensearch::chown_tree(&dir, IMAGE_UID)?;
+        }
+        Ok(dir)
+    }
+
+    async fn start_opensearch(&mut self, dir: &Path, trust: Trust) -> Result<(), StackError> {
+        let begun = Instant::now();
+        let mut java_opts = HEAP.to_owned();
+        let mut c = Component::new(
+            "opensearch",
+            &self.images.opensearch,
+            &self.run,
+            &self.network,
+        )
+        .mount(
+            &dir.join("opensearch/opensearch.yml"),
+            &format!("{OPENSEARCH_CONFIG}/opensearch.yml"),
+        )
+        .mount(
+            &dir.join("opensearch/certs"),
+            &format!("{OPENSEARCH_CONFIG}/certs"),
+        )
+        .mount(
+            &dir.join("opensearch/opensearch-security"),
+            &format!("{OPENSEARCH_CONFIG}/opensearch-security"),
+        )
+        .env("DISABLE_INSTALL_DEMO_CONFIG", "true")
+        .host(&self.topology.hosts.idp, &self.caddy_ip)
+        .host(&self.topology.hosts.dashboards, &self.caddy_ip)
+        .publish(&[9200]);
+        if trust == Trust::SystemAndRunCa {
+            // The JVM's CAs (of the harness's Java runtime) plus the run CA: the IdP's certificate is "public".
+            let jdk = opensearch::select_jdk("2", &crate::cache::dir()).await?;
+            std::fs::create_dir_all(dir.join("truststore"))?;
+            let store =
+                opensearch::trust_store(&jdk, &self.certs.ca_cert, &dir.join("truststore")).await?;
+            if nix::unistd::geteuid().is_root() {
+                opensearch::chown_tree(&dir.join("truststore"), IMAGE_UID)?;
+            }
+            let inside = format!("{OPENSEARCH_CONFIG}/truststore.p12");
+            c = c.mount(&store, &inside);
+            java_opts.push_str(&format!(
+                " -Djavax.net.ssl.trustStore={inside} -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12"
+            ));
+        }
+        let running = c
+            .env("OPENSEARCH_JAVA_OPTS", &java_opts)
+            .start(&self.run_dir)
+            .await?;
+        self.opensearch_port = running.container.get_host_port_ipv4(9200).await?;
+        self.opensearch_ip = running.container.get_bridge_ip_address().await?.to_string();
+        self.opensearch = Some(running);
+        self.wait_for_opensearch().await?;
+        self.timings.opensearch_boot += begun.elapsed();
+        Ok(())
+    }
+
+    async fn wait_for_opensearch(&self) -> Result<(), StackError> {
+        let limit = Duration::from_secs(240);
+        let deadline = Instant::now() + limit;
+        let (client, url) = self.opensearch_client(None)?;
+        let running = self.opensearch.as_ref().expect("just started");
+        while Instant::now() < deadline {
+            if !running.container.is_running().await? {
+                return Err(format!(
+                    "OpenSearch's container exited during start; last log lines:\n{}",
+                    running.log.tail(30)
+                )
+                .into());
+            }
+            if let Ok(r) = client
+                .get(format!("{url}/_plugins/_security/health"))
+                .send()
+                .await
+                && r.status().is_success()
+                && r.text().await.is_ok_and(|t| t.contains("\"UP\""))
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Err(format!(
+            "OpenSearch's security plugin was not UP after {limit:?}; last log lines:\n{}",
+            running.log.tail(30)
+        )
+        .into())
+    }
+
+    fn idp_config_json(&self, case: &Case) -> String {
+        let doc = &case.document;
+        let config = idp::Config::from_case(
+            doc,
+            &self.certs,
+            &self.secrets,
+            &placeholder_values(doc, &self.topology, &self.certs, &self.secrets),
+        );
+        serde_json::to_string_pretty(&config).expect("JSON")
+    }
+
+    async fn start_idp(&mut self, dir: &Path, config: &str) -> Result<(), StackError> {
+        let image = match &self.images.idp {
+            IdpImages::Embedded(i) => i.clone(),
+            IdpImages::Authentik { .. } => {
+                return Err(AUTHENTIK_NOT_DRIVEN.into());
+            }
+        };
+        let file = dir.join("idp/config.json");
+        std::fs::create_dir_all(file.parent().expect("a folder"))?;
+        std::fs::write(&file, config)?;
+        if nix::unistd::geteuid().is_root() {
+            opensearch::chown_tree(&dir.join("idp"), IMAGE_UID)?;
+        }
+        let running = Component::new("idp", &image, &self.run, &self.network)
+            .wait(WaitFor::message_on_stdout("plain HTTP"))
+            .mount(&dir.join("idp"), &format!("{STAND_INS_ETC}/idp"))
+            .mount_rw(&self.run_dir.join("tokens"), TOKENS)
+            .cmd([
+                "idp",
+                "serve",
+                "--config",
+                &format!("{STAND_INS_ETC}/idp/config.json"),
+                "--listen",
+                "0.0.0.0:9000",
+                "--record-tokens",
+                TOKENS,
+            ])
+            .start(&self.run_dir)
+            .await?;
+        self.idp = Some(running);
+        Ok(())
+    }
+
+    async fn start_dashboards(&mut self, dir: &Path, case: &Case) -> Result<(), StackError> {
+        let public = case.document.stack.idp_certificate == IdpCertificate::Public;
+        let config = format!("{DASHBOARDS_CONFIG}/opensearch_dashboards.yml");
+        let ca = format!("{DASHBOARDS_CONFIG}/certs/ca.pem");
+        let c = match &self.images.dashboards {
+            DashboardsImage::StandIn(image) => {
+                let mut cmd = vec![
+                    "stand-in".to_owned(),
+                    "serve".into(),
+                    "--config".into(),
+                    config,
+                    "--listen".into(),
+                    "0.0.0.0:5601".into(),
+                ];
+                if public {
+                    cmd.extend(["--extra-ca".into(), ca]);
+                }
+                Component::new("dashboards", image, &self.run, &self.network)
+                    .wait(WaitFor::message_on_stdout("listening on"))
+                    .cmd(cmd)
+            }
+            DashboardsImage::Official(image) => {
+                let mut c = Component::new("dashboards", image, &self.run, &self.network)
+                    .wait(WaitFor::message_on_stdout("http server running"))
+                    .startup(Duration::from_secs(300));
+                if public {
+                    // Node's way of trusting a CA beside its own roots: the IdP's certificate is "public".
+                    c = c.env("NODE_EXTRA_CA_CERTS", &ca);
+                }
+                c
+            }
+        };
+        let running = c
+            .mount(&dir.join("dashboards"), DASHBOARDS_CONFIG)
+            .host(&self.topology.hosts.idp, &self.caddy_ip)
+            .host(&self.topology.hosts.dashboards, &self.caddy_ip)
+            .host(&self.topology.hosts.opensearch, &self.opensearch_ip)
+            .start(&self.run_dir)
+            .await?;
+        self.dashboards = Some(running);
+        Ok(())
+    }
+
+    /// A client for OpenSearch's published port, and the URL it answers on (the node's name, which its
+    /// certificate carries, resolved to loopback).
+    fn opensearch_client(
+        &self,
+        identity: Option<&crate::certs::Pem>,
+    ) -> Result<(reqwest::Client, String), reqwest::Error> {
+        let client = opensearch::client(&self.certs.ca_cert, &self.topology, identity)?;
+        Ok((
+            client,
+            format!(
+                "https://{}:{}",
+                self.topology.hosts.opensearch, self.opensearch_port
+            ),
+        ))
+    }
+
+    /// The names of the run's containers and network (for `up` and for tests that check nothing is left).
+    pub fn run_id(&self) -> &str {
+        &self.run
+    }
+
+    pub fn network(&self) -> &str {
+        &self.network.name
+    }
+
+    pub fn driver_url(&self) -> &str {
+        &self.driver_url
+    }
+
+    /// Removes every container, then the network.
+    pub async fn stop(mut self) {
+        for r in [
+            Some(self.browser),
+            self.dashboards.take(),
+            self.idp.take(),
+            self.opensearch.take(),
+            Some(self.caddy),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let _ = r.container.rm().await;
+        }
+        drop(self.network);
+    }
+}
+
+/// The real authentik is configured by the rendered blueprint (see `cargo xtask compose`); driving its
+/// containers from this backend is not built yet.
+const AUTHENTIK_NOT_DRIVEN: &str = "the containers backend runs the IdP from `--images local` (authentik's embedded \
+     profile) only; for the real authentik, write a bundle with `cargo xtask compose` and run it with `docker compose up`";
+
+impl crate::run::Target for Stack {
+    fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    async fn apply(&mut self, case: &Case) -> Result<RunFiles, StackError> {
+        Stack::apply(self, case).await
+    }
+
+    fn browser(&self) -> (String, browser::Options) {
+        let h = &self.topology.hosts;
+        (
+            self.driver_url.clone(),
+            browser::Options {
+                host_rules: vec![
+                    (h.idp.clone(), self.caddy_ip.clone()),
+                    (h.dashboards.clone(), self.caddy_ip.clone()),
+                    (h.opensearch.clone(), self.opensearch_ip.clone()),
+                ],
+                trusted_spki: [&self.certs.idp_site.cert, &self.certs.dashboards_site.cert]
+                    .iter()
+                    .map(|c| crate::certs::spki_sha256_base64(c))
+                    .collect(),
+                remote: true,
+            },
+        )
+    }
+
+    fn opensearch(&self) -> Result<(reqwest::Client, String), reqwest::Error> {
+        self.opensearch_client(None)
+    }
+
+    fn opensearch_log_offset(&self) -> u64 {
+        self.opensearch.as_ref().map_or(0, |r| r.log.offset())
+    }
+
+    fn opensearch_log_since(&self, offset: u64) -> Vec<String> {
+        self.opensearch
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.log.since(offset))
+    }
+
+    fn dashboards_log_offset(&self) -> u64 {
+        self.dashboards.as_ref().map_or(0, |r| r.log.offset())
+    }
+
+    fn dashboards_log_since(&self, offset: u64) -> Vec<String> {
+        self.dashboards
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.log.since(offset))
+    }
+
+    fn last_id_token(&self, user: &str) -> Option<String> {
+        std::fs::read_to_string(self.run_dir.join("tokens").join(format!("{user}.jwt"))).ok()
+    }
+}
+
+/// One container of the run, described before it starts (as testcontainers' images describe themselves).
+struct Component {
+    name: String,
+    image: Image,
+    run: String,
+    network: String,
+    wait: Option<WaitFor>,
+    mounts: Vec<Mount>,
+    env: Vec<(String, String)>,
+    hosts: Vec<(String, String)>,
+    publish: Vec<u16>,
+    cmd: Option<Vec<String>>,
+    startup: Duration,
+}
+
+impl Component {
+    fn new(name: &str, image: &Image, run: &str, network: &Network) -> Self {
+        Component {
+            name: name.to_owned(),
+            image: image.clone(),
+            run: run.to_owned(),
+            network: network.name.clone(),
+            wait: None,
+            mounts: Vec::new(),
+            env: Vec::new(),
+            hosts: Vec::new(),
+            publish: Vec::new(),
+            cmd: None,
+            startup: Duration::from_secs(120),
+        }
+    }
+
+    fn wait(mut self, w: WaitFor) -> Self {
+        self.wait = Some(w);
+        self
+    }
+
+    fn mount(mut self, host: &Path, inside: &str) -> Self {
+        self.mounts.push(
+            Mount::bind_mount(host.display().to_string(), inside)
+                .with_access_mode(AccessMode::ReadOnly),
+        );
+        self
+    }
+
+    fn mount_rw(mut self, host: &Path, inside: &str) -> Self {
+        self.mounts
+            .push(Mount::bind_mount(host.display().to_string(), inside));
+        self
+    }
+
+    fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.to_owned(), v.to_owned()));
+        self
+    }
+
+    fn host(mut self, name: &str, ip: &str) -> Self {
+        self.hosts.push((name.to_owned(), ip.to_owned()));
+        self
+    }
+
+    fn publish(mut self, ports: &[u16]) -> Self {
+        self.publish = ports.to_vec();
+        self
+    }
+
+    fn cmd<S: Into<String>>(mut self, cmd: impl IntoIterator<Item = S>) -> Self {
+        self.cmd = Some(cmd.into_iter().map(Into::into).collect());
+        self
+    }
+
+    fn startup(mut self, d: Duration) -> Self {
+        self.startup = d;
+        self
+    }
+
+    async fn start(self, run_dir: &Path) -> Result<Running, StackError> {
+        let mut image = GenericImage::new(&self.image.name, &self.image.tag);
+        if let Some(w) = self.wait {
+            image = image.with_wait_for(w);
+        }
+        let mut labels: HashMap<String, String> = docker::labels(&self.run);
+        labels.insert(COMPONENT_LABEL.into(), self.name.clone());
+        let mut req = image
+            .with_network(&self.network)
+            .with_container_name(format!("sso-harness-{}-{}", self.run, self.name))
+            .with_labels(labels)
+            .with_startup_timeout(self.startup)
+            .with_host_config_modifier(docker::publish_on_loopback(&self.publish));
+        for m in self.mounts {
+            req = req.with_mount(m);
+        }
+        for (k, v) in self.env {
+            req = req.with_env_var(k, v);
+        }
+        for (h, ip) in self.hosts {
+            req = req.with_host(h, testcontainers::core::Host::Addr(ip.parse()?));
+        }
+        if let Some(cmd) = self.cmd {
+            req = req.with_cmd(cmd);
+        }
+        let container = req
+            .start()
+            .await
+            .map_err(|e| format!("starting {} ({}): {e}", self.name, self.image))?;
+        let logs = run_dir.join("logs");
+        std::fs::create_dir_all(&logs)?;
+        let log = LogFile::follow(
+            &container,
+            &logs.join(format!("{}-{}.log", self.name, container.id())),
+        )
+        .await?;
+        Ok(Running { container, log })
+    }
+}
