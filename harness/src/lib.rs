@@ -5,6 +5,7 @@ pub mod browser;
 pub mod cache;
 pub mod caddy;
 pub mod certs;
+pub mod compose;
 pub mod containers;
 pub mod idp;
 pub mod native;

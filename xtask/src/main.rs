@@ -1,6 +1,8 @@
 //! `cargo xtask`: the harness's command line. Each subcommand is a module; this file only parses arguments.
 
 mod bench;
+mod clean;
+mod compose;
 mod e2e;
 mod idp;
 mod images;
@@ -148,6 +150,36 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         run_dir: Option<PathBuf>,
     },
+    /// Write a reproduction bundle of one case: compose.yaml over the official images, the rendered files.
+    ///
+    /// The bundle holds compose.yaml (OpenSearch, Dashboards, authentik server + worker + postgres (+ redis
+    /// before 2025.10), Caddy), the rendered configuration of each (authentik's is the blueprint), the
+    /// certificates, a .env with the bundle's generated secrets, and a README with the steps and the
+    /// outcome the harness expects. Anyone with Docker runs it with `docker compose up`.
+    ///
+    /// Examples:
+    ///   cargo xtask compose authentik-jwe --variant 'jwe=on,roles_key=groups,auth=single' --out /tmp/jwe-bundle
+    #[command(verbatim_doc_comment)]
+    Compose {
+        /// A scenario file or name.
+        #[arg(value_name = "SCENARIO")]
+        scenario: String,
+        /// The variant to write (`*` is a wildcard; one case must match).
+        #[arg(long, value_name = "GLOB")]
+        variant: Option<String>,
+        /// Folder to write the bundle into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        versions: VersionArgs,
+        /// Another image for a component, e.g. `authentik=mirror.local/authentik:2025.12.4`. Repeatable.
+        #[arg(long = "image", value_name = "COMPONENT=IMAGE", value_parser = parse_override)]
+        image_overrides: Vec<(String, String)>,
+    },
+    /// Remove the containers and networks that earlier containers runs left behind (e.g. after a kill -9).
+    ///
+    /// Finds them by the label every run puts on them; leaves alone those whose harness is still running.
+    Clean,
     /// Build the offline images that `--images local` runs, from this machine's registries only.
     ///
     /// A Debian root filesystem (debootstrap, from Debian's mirror) is the base; on it: OpenSearch with its
@@ -223,6 +255,40 @@ enum IdpCommand {
         #[arg(long, value_name = "DIR")]
         record_tokens: Option<PathBuf>,
     },
+}
+
+/// Component versions of the official images (default: the original report's).
+#[derive(clap::Args)]
+struct VersionArgs {
+    #[arg(long, value_name = "VERSION")]
+    opensearch_version: Option<String>,
+    /// Default: the OpenSearch version.
+    #[arg(long, value_name = "VERSION")]
+    dashboards_version: Option<String>,
+    #[arg(long, value_name = "VERSION")]
+    authentik_version: Option<String>,
+    #[arg(long, value_name = "TAG")]
+    caddy_version: Option<String>,
+}
+
+impl VersionArgs {
+    fn resolve(self) -> harness::containers::images::Versions {
+        let mut v = harness::containers::images::Versions::default();
+        if let Some(o) = self.opensearch_version {
+            v.dashboards = o.clone();
+            v.opensearch = o;
+        }
+        if let Some(d) = self.dashboards_version {
+            v.dashboards = d;
+        }
+        if let Some(a) = self.authentik_version {
+            v.authentik = a;
+        }
+        if let Some(c) = self.caddy_version {
+            v.caddy = c;
+        }
+        v
+    }
 }
 
 /// Which backend runs the stack, and with which versions and images.
@@ -420,6 +486,21 @@ fn main() -> ExitCode {
             &cli.scenarios_dir,
         ),
         Command::Test { nextest_args } => test::run(&nextest_args),
+        Command::Compose {
+            scenario,
+            variant,
+            out,
+            versions,
+            image_overrides,
+        } => compose::run(
+            &scenario,
+            variant.as_deref(),
+            &out,
+            versions.resolve(),
+            &image_overrides,
+            &cli.scenarios_dir,
+        ),
+        Command::Clean => clean::run(),
         Command::Images {
             only,
             opensearch_version,

@@ -393,8 +393,16 @@ impl Stack {
                 c
             }
         };
+        // File by file: the image's config folder has more in it (node.options) than the harness renders.
         let running = c
-            .mount(&dir.join("dashboards"), DASHBOARDS_CONFIG)
+            .mount(
+                &dir.join("dashboards/opensearch_dashboards.yml"),
+                &format!("{DASHBOARDS_CONFIG}/opensearch_dashboards.yml"),
+            )
+            .mount(
+                &dir.join("dashboards/certs"),
+                &format!("{DASHBOARDS_CONFIG}/certs"),
+            )
             .host(&self.topology.hosts.idp, &self.caddy_ip)
             .host(&self.topology.hosts.dashboards, &self.caddy_ip)
             .host(&self.topology.hosts.opensearch, &self.opensearch_ip)
