@@ -16,9 +16,22 @@ pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
         ("mvn", "maven"),
+        ("dockerd", "docker.io"),
+        ("docker-compose", "docker-compose"),
+        ("debootstrap", "debootstrap"),
     ])?;
     ensure_python_module("jwcrypto")?;
     ensure_nextest()?;
+    // The containers backend's tests need an engine and the offline images (the stand-ins image carries this
+    // very binary, so it is always built again: 10 s).
+    let _engine = DockerEngine::ensure()?;
+    run_checked(Command::new(std::env::current_exe()?).args(["images"]))?;
+    run_checked(Command::new(std::env::current_exe()?).args([
+        "images",
+        "--only",
+        "stand-ins",
+        "--rebuild",
+    ]))?;
     let mut cmd = Command::new("cargo");
     cmd.args(["nextest", "run", "--workspace"]);
     if std::env::var_os("CI").is_some() {
@@ -83,6 +96,59 @@ fn ensure_nextest() -> Result<()> {
     }
     eprintln!("installing cargo-nextest from crates.io (a few minutes, once)");
     run_checked(Command::new("cargo").args(["install", "cargo-nextest", "--locked"]))
+}
+
+/// A Docker engine for the tests: the running one, or `dockerd` started here (as root) and stopped when the
+/// tests are done.
+struct DockerEngine {
+    started: Option<std::process::Child>,
+}
+
+impl DockerEngine {
+    fn ensure() -> Result<DockerEngine> {
+        let answers = || {
+            Command::new("docker")
+                .arg("info")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if answers() {
+            return Ok(DockerEngine { started: None });
+        }
+        if !is_root() {
+            bail!("the tests need a Docker engine: start one (dockerd) or set DOCKER_HOST");
+        }
+        eprintln!("starting dockerd for the tests");
+        let log = std::fs::File::create(std::env::temp_dir().join("sso-harness-dockerd.log"))?;
+        let child = Command::new("dockerd")
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting dockerd")?;
+        let engine = DockerEngine {
+            started: Some(child),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !answers() {
+            if std::time::Instant::now() > deadline {
+                bail!("dockerd did not answer within 60 s (log: /tmp/sso-harness-dockerd.log)");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        Ok(engine)
+    }
+}
+
+impl Drop for DockerEngine {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.started {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(child.id() as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+            let _ = child.wait();
+        }
+    }
 }
 
 fn is_root() -> bool {

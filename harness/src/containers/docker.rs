@@ -193,9 +193,7 @@ pub async fn sweep() -> Result<Swept, DockerError> {
         labels
             .and_then(|l| l.get(PID_LABEL))
             .and_then(|p| p.parse::<i32>().ok())
-            .is_some_and(|pid| {
-                pid as u32 != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
-            })
+            .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
     };
     let containers = docker
         .list_containers(Some(

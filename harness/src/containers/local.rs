@@ -87,7 +87,7 @@ pub struct Built {
 }
 
 /// Builds `which` (and the base image first if missing). `harness_binary` goes into the stand-ins image;
-/// `rebuild` builds images that already exist again.
+/// `rebuild` builds those of `which` that already exist again (the base is kept: delete it to rebuild it).
 pub async fn build(
     which: &[Local],
     opensearch_version: &str,
@@ -100,7 +100,7 @@ pub async fn build(
     std::fs::create_dir_all(&cache)?;
     let images = Images::local(opensearch_version);
     let mut built = Vec::new();
-    if rebuild || !exists(BASE).await {
+    if !exists(BASE).await {
         let t = Instant::now();
         base(&cache, progress).await?;
         built.push(Built {

@@ -1,0 +1,184 @@
+//! The containers backend with the offline images (`cargo xtask images`): the seed's cells through a browser
+//! container, Caddy, the stand-ins and the real security plugin in OpenSearch's container — and nothing left in
+//! Docker afterwards, whether the stack is stopped or dropped. Needs a Docker engine (`cargo xtask test` starts
+//! one) and the local images (`cargo xtask test` builds them).
+
+use std::collections::HashMap;
+
+use harness::containers::docker::{self, RUN_LABEL};
+use harness::containers::images::Images;
+use harness::containers::{Options, Stack};
+use harness::opensearch::NATIVE_DEFAULT_VERSION;
+use harness::run::run_case;
+use harness::scenario::{self, Case, Outcome};
+use testcontainers::bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+};
+
+fn seed_case(variant: &str) -> Case {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/authentik-jwe.yaml");
+    let s = scenario::load_path(&path).unwrap_or_else(|e| panic!("{}", e[0]));
+    s.cases
+        .into_iter()
+        .find(|c| c.variant.as_deref() == Some(variant))
+        .unwrap()
+}
+
+/// Names of the containers and networks of run `run` still in the engine.
+async fn left_in_docker(run: &str) -> Vec<String> {
+    let docker = docker::connect().unwrap();
+    let label = format!("{RUN_LABEL}={run}");
+    let filters = HashMap::from([("label", vec![label.as_str()])]);
+    let mut left: Vec<String> = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| format!("container {:?}", c.names))
+        .collect();
+    left.extend(
+        docker
+            .list_networks(Some(
+                ListNetworksOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| format!("network {:?}", n.name)),
+    );
+    left
+}
+
+fn options(run_dir: &std::path::Path) -> Options {
+    Options {
+        images: Images::local(NATIVE_DEFAULT_VERSION),
+        run_dir: run_dir.to_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_cells_give_the_plugins_outcomes_and_stop_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let jwe_on = seed_case("jwe=on,roles_key=groups,auth=single");
+    let jwe_off = seed_case("jwe=off,roles_key=groups,auth=single");
+    let mut stack = Stack::start(&jwe_on, &options(&dir.path().join("stack")), &|m| {
+        eprintln!("{m}")
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run = stack.run_id().to_owned();
+    assert!(
+        left_in_docker(&run).await.len() >= 6,
+        "five containers and a network while running"
+    );
+    let report = dir.path().join("report");
+    let on = run_case(&mut stack, &jwe_on, &report, &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let off = run_case(&mut stack, &jwe_off, &report, &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    stack.stop().await;
+    assert_eq!(left_in_docker(&run).await, Vec::<String>::new());
+
+    assert!(on.pass, "{:?}", on.mismatches);
+    assert_eq!(on.observed.login, Some(Outcome::Unauthorized));
+    assert!(
+        on.observed
+            .opensearch_log
+            .iter()
+            .any(|l| l.contains("Unexpected number of Base64URL parts, must be three")),
+        "{:#?}",
+        on.observed.opensearch_log
+    );
+    assert!(off.pass, "{:?}", off.mismatches);
+    assert_eq!(off.observed.login, Some(Outcome::Success));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_stack_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = seed_case("jwe=off,roles_key=groups,auth=single");
+    let stack = Stack::start(&case, &options(&dir.path().join("stack")), &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = stack.run_id().to_owned();
+    // As on a panic or an early return: no stop(), only drop.
+    drop(stack);
+    assert_eq!(left_in_docker(&run).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clean_sweeps_what_a_killed_run_left_and_spares_live_runs() {
+    use testcontainers::bollard::models::{ContainerCreateBody, NetworkCreateRequest};
+    use testcontainers::bollard::query_parameters::CreateContainerOptionsBuilder;
+    let docker = docker::connect().unwrap();
+    // A pid that is not running: what a `kill -9`ed harness leaves on its containers.
+    let dead = "999999999".to_string();
+    let mut labels = HashMap::from([
+        (RUN_LABEL.to_owned(), "killed-run".to_owned()),
+        (docker::PID_LABEL.to_owned(), dead),
+    ]);
+    docker
+        .create_network(NetworkCreateRequest {
+            name: "sso-harness-killed-run".into(),
+            labels: Some(labels.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    docker
+        .create_container(
+            Some(
+                CreateContainerOptionsBuilder::default()
+                    .name("sso-harness-killed-run-caddy")
+                    .build(),
+            ),
+            ContainerCreateBody {
+                image: Some(harness::containers::local::BASE.into()),
+                cmd: Some(vec!["true".into()]),
+                labels: Some(labels.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // And one whose harness (this test) is alive.
+    labels.insert(RUN_LABEL.to_owned(), "live-run".to_owned());
+    labels.insert(docker::PID_LABEL.to_owned(), std::process::id().to_string());
+    docker
+        .create_network(NetworkCreateRequest {
+            name: "sso-harness-live-run".into(),
+            labels: Some(labels),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let swept = docker::sweep().await.unwrap();
+    let live_left = left_in_docker("live-run").await;
+    docker.remove_network("sso-harness-live-run").await.unwrap();
+
+    assert!(
+        swept
+            .containers
+            .contains(&"sso-harness-killed-run-caddy".to_owned()),
+        "{swept:?}"
+    );
+    assert!(
+        swept
+            .networks
+            .contains(&"sso-harness-killed-run".to_owned()),
+        "{swept:?}"
+    );
+    assert_eq!(left_in_docker("killed-run").await, Vec::<String>::new());
+    assert_eq!(live_left.len(), 1, "the live run's network is spared");
+}
