@@ -18,3 +18,4 @@ pub mod select;
 pub mod serve;
 pub mod stand_in;
 pub mod topology;
+pub mod versions;
