@@ -6,6 +6,7 @@ pub mod cache;
 pub mod caddy;
 pub mod certs;
 pub mod idp;
+pub mod matrix;
 pub mod native;
 pub mod opensearch;
 pub mod process;

@@ -21,6 +21,7 @@ pub struct Args {
     pub opensearch_version: Option<String>,
     pub report: Option<PathBuf>,
     pub keep_going: bool,
+    pub partition: select::Partition,
 }
 
 pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
@@ -32,15 +33,33 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
         }
         bail!("{} error(s) in scenario files; nothing ran", errors.len());
     }
-    let mut cases: Vec<_> = scenarios
+    let selected: Vec<_> = scenarios
         .into_iter()
         .flat_map(|s| s.cases)
         .filter(|c| select::matches(c, args.variant.as_deref()))
         .collect();
-    if cases.is_empty() {
+    if selected.is_empty() {
         bail!(
             "no case matches `--variant {}`",
             args.variant.as_deref().unwrap_or("*")
+        );
+    }
+    // Partition before ordering: which slice a case is in depends on the selection only.
+    let mut cases = args.partition.of(&selected).to_vec();
+    if cases.is_empty() {
+        bail!(
+            "partition {} of the {} selected case(s) is empty: use at most {} partitions",
+            args.partition,
+            selected.len(),
+            selected.len()
+        );
+    }
+    if args.partition != select::Partition::WHOLE {
+        eprintln!(
+            "partition {}: {} of the {} selected case(s)",
+            args.partition,
+            cases.len(),
+            selected.len()
         );
     }
     // Cases that need another trust store restart OpenSearch: run them together, at the end.
@@ -73,6 +92,7 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
         &Backend {
             name: "native",
             opensearch: &version,
+            version_set: None,
             idp: idp::NAME,
             dashboards: stand_in::NAME,
         },

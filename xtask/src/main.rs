@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use harness::select;
 
 /// End-to-end single sign-on harness for OpenSearch.
 ///
@@ -94,6 +95,7 @@ enum Command {
     /// Examples:
     ///   cargo xtask e2e
     ///   cargo xtask e2e --scenario authentik-jwe --variant 'jwe=on,*' --keep-going
+    ///   cargo xtask e2e --partition 2/3            the second of three slices (what a CI matrix cell runs)
     #[command(verbatim_doc_comment)]
     E2e {
         /// Scenario files or names (repeatable; default: every file in the scenarios folder).
@@ -111,6 +113,10 @@ enum Command {
         /// Run every case even after one fails.
         #[arg(long)]
         keep_going: bool,
+        /// Run only the K-th of N slices of the selected cases (contiguous, in file order, sizes differing by at
+        /// most one; `cargo xtask matrix` gives each CI job one).
+        #[arg(long, value_name = "K/N", default_value = "1/1")]
+        partition: select::Partition,
     },
     /// Time the seed matrix on the native backend and print the figures (boot, per-case median and p95
     /// split into config swap / browser login / observation, wall time, peak memory of the stack).
@@ -248,6 +254,7 @@ fn main() -> ExitCode {
             opensearch_version,
             report,
             keep_going,
+            partition,
         } => e2e::run(
             e2e::Args {
                 scenarios,
@@ -255,6 +262,7 @@ fn main() -> ExitCode {
                 opensearch_version,
                 report,
                 keep_going,
+                partition,
             },
             &cli.scenarios_dir,
         ),

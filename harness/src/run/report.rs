@@ -12,19 +12,24 @@ use super::CaseResult;
 pub struct Backend<'a> {
     pub name: &'a str,
     pub opensearch: &'a str,
+    /// The set of `compose/versions.yaml` the run used; `None` when versions were not chosen by set (native runs).
+    pub version_set: Option<&'a str>,
     pub idp: &'a str,
     pub dashboards: &'a str,
 }
 
 pub fn write(dir: &Path, backend: &Backend, results: &[CaseResult]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let doc = json!({
+    let mut doc = json!({
         "backend": backend.name,
         "opensearch": backend.opensearch,
         "idp": backend.idp,
         "dashboards": backend.dashboards,
-        "cases": results,
     });
+    if let Some(set) = backend.version_set {
+        doc["version_set"] = json!(set);
+    }
+    doc["cases"] = json!(results);
     std::fs::write(
         dir.join("results.json"),
         serde_json::to_string_pretty(&doc).expect("JSON"),
