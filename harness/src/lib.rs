@@ -18,5 +18,6 @@ pub mod secrets;
 pub mod select;
 pub mod serve;
 pub mod stand_in;
+pub mod summary;
 pub mod topology;
 pub mod versions;
