@@ -3,8 +3,10 @@
 mod bench;
 mod e2e;
 mod idp;
+mod matrix;
 mod render;
 mod scenarios;
+mod summary;
 mod test;
 mod up;
 
@@ -118,6 +120,60 @@ enum Command {
         #[arg(long, value_name = "K/N", default_value = "1/1")]
         partition: select::Partition,
     },
+    /// Print the CI matrix: one cell per version set × partition of the cases, each with the command it runs.
+    ///
+    /// Version sets come from the versions file (compose/versions.yaml); the cases are those of the scenarios
+    /// (default: every file in the scenarios folder), split into contiguous partitions (`e2e --partition K/N`).
+    /// Without --partitions, each cell gets about 16 cases. `json` is a list of cells for people and tools
+    /// (versions, case counts, commands); `github` is one line that `strategy.matrix` takes with `fromJSON`:
+    /// {"include":[{"set","partition","name","id","report","args","command"}…]}.
+    ///
+    /// Examples:
+    ///   cargo xtask matrix
+    ///   cargo xtask matrix --format github --set os-2.19
+    ///   cargo xtask matrix --partitions 3 --scenario authentik-jwe
+    #[command(verbatim_doc_comment)]
+    Matrix {
+        /// The versions file.
+        #[arg(long, value_name = "FILE", default_value_os_t = workspace_path(harness::versions::DEFAULT_PATH))]
+        versions: PathBuf,
+        /// `json` for people and tools; `github` for `strategy.matrix: ${{ fromJSON(...) }}`.
+        #[arg(long, value_enum, default_value_t = MatrixFormat::Json)]
+        format: MatrixFormat,
+        /// Partitions per version set (default: about 16 cases each; at most the number of cases).
+        #[arg(long, value_name = "N")]
+        partitions: Option<usize>,
+        /// Only these version sets (repeatable; default: every set in the file).
+        #[arg(long = "set", value_name = "NAME")]
+        sets: Vec<String>,
+        /// Scenario files or names (repeatable; default: every file in the scenarios folder).
+        #[arg(long = "scenario", value_name = "PATH|NAME")]
+        scenarios: Vec<String>,
+    },
+    /// Merge the results.json of several report folders into one table, written as summary.md and summary.html.
+    ///
+    /// Rows are cases (scenario@variant), columns version sets (a run without one: backend and OpenSearch
+    /// version, e.g. `native 2.19.4`), cells the login outcome with ✅/❌ for the run's verdict. A cell whose
+    /// outcome differs from the committed snapshot (snapshots/e2e/<case>.snap) is marked ⚠️; cases without a
+    /// snapshot are named. Reports of one set's partitions share its column; runs that repeat a case get a
+    /// column each, named after their folder. A folder without results.json stands for its subfolders that
+    /// have one. Prints the path of summary.md (for $GITHUB_STEP_SUMMARY).
+    ///
+    /// Examples:
+    ///   cargo xtask summary /tmp/r1 /tmp/r2 --out /tmp/summary
+    ///   cargo xtask summary reports/ --out summary && cat summary/summary.md >> "$GITHUB_STEP_SUMMARY"
+    #[command(verbatim_doc_comment)]
+    Summary {
+        /// Report folders (what `e2e --report DIR` writes), or folders of them.
+        #[arg(value_name = "REPORT_DIR", required = true)]
+        reports: Vec<PathBuf>,
+        /// Where summary.md and summary.html go (default: target/sso-harness/summary/<time>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The committed snapshots the outcomes are compared with.
+        #[arg(long, value_name = "DIR", default_value_os_t = workspace_path("snapshots/e2e"))]
+        snapshots: PathBuf,
+    },
     /// Time the seed matrix on the native backend and print the figures (boot, per-case median and p95
     /// split into config swap / browser login / observation, wall time, peak memory of the stack).
     Bench {
@@ -150,7 +206,8 @@ enum Command {
     },
     /// Run the test suite (cargo nextest), installing what it needs on a fresh machine first.
     ///
-    /// Installs Caddy (apt-get, as root) and cargo-nextest (cargo install) when they are missing.
+    /// Installs what is missing: Caddy, Chromium, chromedriver and Maven (apt-get, as root), jwcrypto (pip),
+    /// cargo-nextest (cargo install) and actionlint (go install, into the harness cache's bin/).
     /// Arguments after `--` go to nextest.
     ///
     /// Examples:
@@ -199,6 +256,20 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum MatrixFormat {
+    Json,
+    Github,
+}
+
+/// A path of the workspace this xtask was built from.
+fn workspace_path(relative: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative);
+    path.canonicalize().unwrap_or(path)
+}
+
 /// `target/sso-harness/<kind>/<name>` of the workspace: where commands put their output by default.
 fn output_dir(kind: &str, name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -226,8 +297,7 @@ async fn shutdown() {
 
 /// `scenarios/` of the workspace this xtask was built from.
 fn default_scenarios_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    dir.canonicalize().unwrap_or(dir)
+    workspace_path("scenarios")
 }
 
 fn main() -> ExitCode {
@@ -265,6 +335,31 @@ fn main() -> ExitCode {
                 partition,
             },
             &cli.scenarios_dir,
+        ),
+        Command::Matrix {
+            versions,
+            format,
+            partitions,
+            sets,
+            scenarios,
+        } => matrix::run(
+            matrix::Args {
+                versions,
+                format,
+                partitions,
+                sets,
+                scenarios,
+            },
+            &cli.scenarios_dir,
+        ),
+        Command::Summary {
+            reports,
+            out,
+            snapshots,
+        } => summary::run(
+            &reports,
+            &out.unwrap_or_else(|| output_dir("summary", &stamp().to_string())),
+            &snapshots,
         ),
         Command::Bench { scenario } => bench::run(&scenario, &cli.scenarios_dir),
         Command::Up {
