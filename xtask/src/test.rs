@@ -3,9 +3,11 @@
 //! On a fresh machine (root, Debian) it installs what is missing: from Debian's packages Caddy (the tests validate
 //! rendered Caddyfiles with it), Chromium and chromedriver (browser tests) and Maven (fetches OpenSearch from Maven
 //! Central); from PyPI jwcrypto (the JOSE library authentik uses, to check the embedded IdP's tokens); and
-//! cargo-nextest from crates.io (~4 minutes to build on 2 cores, once). OpenSearch and a Java 21 runtime are
-//! fetched into the cache by the tests that need them.
+//! cargo-nextest from crates.io (~4 minutes to build on 2 cores, once); actionlint from the Go module proxy into
+//! the cache's `bin/` (the workflow tests run it). OpenSearch and a Java 21 runtime are fetched into the cache by
+//! the tests that need them.
 
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
@@ -19,6 +21,7 @@ pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
     ])?;
     ensure_python_module("jwcrypto")?;
     ensure_nextest()?;
+    ensure_actionlint()?;
     let mut cmd = Command::new("cargo");
     cmd.args(["nextest", "run", "--workspace"]);
     if std::env::var_os("CI").is_some() {
@@ -83,6 +86,33 @@ fn ensure_nextest() -> Result<()> {
     }
     eprintln!("installing cargo-nextest from crates.io (a few minutes, once)");
     run_checked(Command::new("cargo").args(["install", "cargo-nextest", "--locked"]))
+}
+
+/// The actionlint the workflow tests run (`xtask/tests/workflows.rs` looks for it in the same two places).
+const ACTIONLINT: &str = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12";
+
+/// `<cache>/bin/actionlint`, installed with `go install` when neither it nor an `actionlint` on PATH is there.
+fn ensure_actionlint() -> Result<()> {
+    let bin: PathBuf = harness::cache::dir().join("bin");
+    if bin.join("actionlint").is_file() || which::which("actionlint").is_ok() {
+        return Ok(());
+    }
+    if which::which("go").is_err() {
+        bail!(
+            "the workflow tests need actionlint: install Go (Debian: apt-get install golang-go) and run `cargo xtask test` again, \
+             or put actionlint on PATH"
+        );
+    }
+    eprintln!(
+        "installing actionlint into {} (go install {ACTIONLINT})",
+        bin.display()
+    );
+    std::fs::create_dir_all(&bin)?;
+    run_checked(
+        Command::new("go")
+            .args(["install", ACTIONLINT])
+            .env("GOBIN", &bin),
+    )
 }
 
 fn is_root() -> bool {
