@@ -122,10 +122,11 @@ enum Command {
     },
     /// Print the CI matrix: one cell per version set × partition of the cases, each with the command it runs.
     ///
-    /// Version sets come from the versions file (compose/versions.yaml); the cases are those of the scenarios
-    /// (default: every file in the scenarios folder), split into contiguous partitions (`e2e --partition K/N`).
-    /// Without --partitions, each cell gets about 16 cases. `json` is a list of cells for people and tools
-    /// (versions, case counts, commands); `github` is one line that `strategy.matrix` takes with `fromJSON`:
+    /// Version sets come from the versions file (compose/versions.yaml); the cases are those of the
+    /// scenarios (default: every file in the scenarios folder), split into contiguous partitions
+    /// (`e2e --partition K/N`). Without --partitions, each cell gets about 16 cases.
+    /// `json` is a list of cells for people and tools (versions, case counts, commands); `github` is one
+    /// line that `strategy.matrix` takes with `fromJSON`:
     /// {"include":[{"set","partition","name","id","report","args","command"}…]}.
     ///
     /// Examples:
@@ -152,12 +153,13 @@ enum Command {
     },
     /// Merge the results.json of several report folders into one table, written as summary.md and summary.html.
     ///
-    /// Rows are cases (scenario@variant), columns version sets (a run without one: backend and OpenSearch
-    /// version, e.g. `native 2.19.4`), cells the login outcome with ✅/❌ for the run's verdict. A cell whose
-    /// outcome differs from the committed snapshot (snapshots/e2e/<case>.snap) is marked ⚠️; cases without a
-    /// snapshot are named. Reports of one set's partitions share its column; runs that repeat a case get a
-    /// column each, named after their folder. A folder without results.json stands for its subfolders that
-    /// have one. Prints the path of summary.md (for $GITHUB_STEP_SUMMARY).
+    /// Rows are cases (scenario@variant), columns version sets (a run without one: backend and
+    /// OpenSearch version, e.g. `native 2.19.4`), cells the login outcome with ✅/❌ for the run's
+    /// verdict. A cell whose outcome differs from the committed snapshot (snapshots/e2e/<case>.snap)
+    /// is marked ⚠️; cases without a snapshot are named. Reports of one set's partitions share its
+    /// column; runs that repeat a case get a column each, named after their folder. A folder without
+    /// results.json stands for its subfolders that have one. Prints the path of summary.md (for
+    /// $GITHUB_STEP_SUMMARY).
     ///
     /// Examples:
     ///   cargo xtask summary /tmp/r1 /tmp/r2 --out /tmp/summary
