@@ -4,8 +4,11 @@ use std::fmt::Write;
 
 use html_escape::encode_text;
 
-use super::markdown::LEGEND;
 use super::{SnapshotState, Summary};
+
+/// Marks from common text fonts (a page may be opened where no emoji font is installed); colour says it too.
+const LEGEND: &str = "✓ as expected (green) · ✗ not as expected (red) · ⚠ differs from the committed snapshot \
+                      (outlined) · — not run in that column";
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}\
@@ -91,9 +94,9 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
                     let _ = write!(
                         out,
                         "<td class=\"{class}\" title=\"{title}\">{} {}{}</td>",
-                        if c.pass { "✅" } else { "❌" },
+                        if c.pass { "✓" } else { "✗" },
                         encode_text(c.outcome.as_deref().unwrap_or("—")),
-                        if c.changed { " ⚠️" } else { "" }
+                        if c.changed { " ⚠" } else { "" }
                     );
                 }
             }
