@@ -208,8 +208,9 @@ enum Command {
     },
     /// Run the test suite (cargo nextest), installing what it needs on a fresh machine first.
     ///
-    /// Installs what is missing: Caddy, Chromium, chromedriver and Maven (apt-get, as root), jwcrypto (pip),
-    /// cargo-nextest (cargo install) and actionlint (go install, into the harness cache's bin/).
+    /// Installs what is missing: Caddy, Chromium, chromedriver, Maven and shellcheck (apt-get, as root),
+    /// jwcrypto (pip), cargo-nextest (cargo install) and actionlint (go install, into the harness cache's
+    /// bin/).
     /// Arguments after `--` go to nextest.
     ///
     /// Examples:

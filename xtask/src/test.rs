@@ -1,8 +1,8 @@
 //! `cargo xtask test`: make sure what the tests need is installed, then run them with nextest.
 //!
 //! On a fresh machine (root, Debian) it installs what is missing: from Debian's packages Caddy (the tests validate
-//! rendered Caddyfiles with it), Chromium and chromedriver (browser tests) and Maven (fetches OpenSearch from Maven
-//! Central); from PyPI jwcrypto (the JOSE library authentik uses, to check the embedded IdP's tokens); and
+//! rendered Caddyfiles with it), Chromium and chromedriver (browser tests), Maven (fetches OpenSearch from Maven
+//! Central) and shellcheck (actionlint checks the workflows' scripts with it); from PyPI jwcrypto (the JOSE library authentik uses, to check the embedded IdP's tokens); and
 //! cargo-nextest from crates.io (~4 minutes to build on 2 cores, once); actionlint from the Go module proxy into
 //! the cache's `bin/` (the workflow tests run it). OpenSearch and a Java 21 runtime are fetched into the cache by
 //! the tests that need them.
@@ -18,6 +18,7 @@ pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
         ("mvn", "maven"),
+        ("shellcheck", "shellcheck"),
     ])?;
     ensure_python_module("jwcrypto")?;
     ensure_nextest()?;
