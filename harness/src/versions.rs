@@ -427,4 +427,19 @@ support:
         let (headline, _) = first_error("sets:\n  - name: [\n");
         assert!(headline.starts_with("versions.yaml:3:"), "{headline}");
     }
+
+    #[test]
+    fn the_committed_file_loads_with_the_sets_the_matrix_promises() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(DEFAULT_PATH);
+        let v = load_path(&path).unwrap_or_else(|e| panic!("{}", e[0]));
+        let names: Vec<&str> = v.sets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["os-2.19", "os-3.2", "os-3.3"]);
+        assert_eq!(v.default_set().opensearch, "2.19.4");
+        // The version of the original report, and a release on each side of authentik's redis removal.
+        assert_eq!(v.set("os-3.2").unwrap().opensearch, "3.2.0");
+        assert!(v.sets.iter().any(VersionSet::authentik_needs_redis));
+        assert!(!v.sets.iter().all(VersionSet::authentik_needs_redis));
+    }
 }

@@ -70,3 +70,28 @@ fn junit(backend: &Backend, results: &[CaseResult]) -> String {
     report.add_test_suites(suites);
     report.to_string().expect("JUnit XML")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(version_set: Option<&str>) -> serde_json::Value {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = Backend {
+            name: "containers",
+            opensearch: "3.2.0",
+            version_set,
+            idp: "authentik",
+            dashboards: "OpenSearch Dashboards",
+        };
+        write(dir.path(), &backend, &[]).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn the_version_set_is_named_only_when_the_run_used_one() {
+        assert_eq!(written(Some("os-3.2"))["version_set"], "os-3.2");
+        assert!(written(None).get("version_set").is_none());
+    }
+}
