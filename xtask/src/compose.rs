@@ -6,22 +6,23 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use harness::certs::RunCertificates;
 use harness::compose;
-use harness::containers::images::{Images, Versions};
+use harness::containers::images::Images;
 use harness::render::{Inputs, render};
 use harness::scenario::IdpCertificate;
 use harness::secrets::Secrets;
 use harness::select;
+use harness::versions::{Support, VersionSet};
 
 pub fn run(
     scenario: &str,
     variant: Option<&str>,
     out: &Path,
-    versions: Versions,
+    (set, support): (VersionSet, Support),
     overrides: &[(String, String)],
     dir: &Path,
 ) -> Result<ExitCode> {
     let case = select::one_case(Some(scenario), variant, dir).map_err(|e| anyhow!(e))?;
-    let images = Images::official(&versions)
+    let images = Images::official(&set, &support)
         .with_overrides(overrides)
         .map_err(|e| anyhow!(e))?;
     let topology = compose::topology();

@@ -20,6 +20,7 @@ pub struct Args {
     pub backend: Backend,
     pub report: Option<PathBuf>,
     pub keep_going: bool,
+    pub partition: select::Partition,
 }
 
 pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
@@ -31,15 +32,33 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
         }
         bail!("{} error(s) in scenario files; nothing ran", errors.len());
     }
-    let mut cases: Vec<_> = scenarios
+    let selected: Vec<_> = scenarios
         .into_iter()
         .flat_map(|s| s.cases)
         .filter(|c| select::matches(c, args.variant.as_deref()))
         .collect();
-    if cases.is_empty() {
+    if selected.is_empty() {
         bail!(
             "no case matches `--variant {}`",
             args.variant.as_deref().unwrap_or("*")
+        );
+    }
+    // Partition before ordering: which slice a case is in depends on the selection only.
+    let mut cases = args.partition.of(&selected).to_vec();
+    if cases.is_empty() {
+        bail!(
+            "partition {} of the {} selected case(s) is empty: use at most {} partitions",
+            args.partition,
+            selected.len(),
+            selected.len()
+        );
+    }
+    if args.partition != select::Partition::WHOLE {
+        eprintln!(
+            "partition {}: {} of the {} selected case(s)",
+            args.partition,
+            cases.len(),
+            selected.len()
         );
     }
     // Cases that need another trust store restart OpenSearch: run them together, at the end.
@@ -68,6 +87,10 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
             name: &backend,
             opensearch: &opensearch,
             idp: &idp_name,
+            version_set: match &args.backend {
+                Backend::Containers { version_set, .. } => version_set.as_deref(),
+                Backend::Native { .. } => None,
+            },
             dashboards: &dashboards,
         },
         &results,
@@ -99,8 +122,11 @@ pub struct Execution {
 pub enum Backend {
     /// Local processes: OpenSearch of this version from Maven Central.
     Native { opensearch: String },
-    /// Docker containers of these images.
-    Containers { images: Images },
+    /// Docker containers of these images (of this set of the versions file, when official).
+    Containers {
+        images: Images,
+        version_set: Option<String>,
+    },
 }
 
 impl Backend {
@@ -113,7 +139,7 @@ impl Backend {
                 idp::NAME.into(),
                 stand_in::NAME.into(),
             ),
-            Backend::Containers { images } => (
+            Backend::Containers { images, .. } => (
                 format!(
                     "containers ({} images)",
                     match images.source {
@@ -190,7 +216,7 @@ pub fn execute(
                         peak_rss_kib: 0,
                     })
                 }
-                Backend::Containers { images } => {
+                Backend::Containers { images, .. } => {
                     let options = containers::Options {
                         images: images.clone(),
                         run_dir: stack_dir.path().to_owned(),

@@ -6,9 +6,11 @@ mod compose;
 mod e2e;
 mod idp;
 mod images;
+mod matrix;
 mod render;
 mod scenarios;
 mod stand_in;
+mod summary;
 mod test;
 mod up;
 
@@ -17,6 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use harness::select;
 
 /// End-to-end single sign-on harness for OpenSearch.
 ///
@@ -103,6 +106,7 @@ enum Command {
     ///   cargo xtask e2e --scenario authentik-jwe --variant 'jwe=on,*' --keep-going
     ///   cargo xtask e2e --backend containers --images local --scenario authentik-jwe \
     ///       --variant '*,roles_key=groups,auth=single'
+    ///   cargo xtask e2e --partition 2/3            the second of three slices (what a CI matrix cell runs)
     #[command(verbatim_doc_comment)]
     E2e {
         /// Scenario files or names (repeatable; default: every file in the scenarios folder).
@@ -119,6 +123,66 @@ enum Command {
         /// Run every case even after one fails.
         #[arg(long)]
         keep_going: bool,
+        /// Run only the K-th of N slices of the selected cases (contiguous, in file order, sizes differing by at
+        /// most one; `cargo xtask matrix` gives each CI job one).
+        #[arg(long, value_name = "K/N", default_value = "1/1")]
+        partition: select::Partition,
+    },
+    /// Print the CI matrix: one cell per version set × partition of the cases, each with the command it runs.
+    ///
+    /// Version sets come from the versions file (compose/versions.yaml); the cases are those of the
+    /// scenarios (default: every file in the scenarios folder), split into contiguous partitions
+    /// (`e2e --partition K/N`). Without --partitions, each cell gets about 16 cases.
+    /// `json` is a list of cells for people and tools (versions, case counts, commands); `github` is one
+    /// line that `strategy.matrix` takes with `fromJSON`:
+    /// {"include":[{"set","partition","name","id","report","args","command"}…]}.
+    ///
+    /// Examples:
+    ///   cargo xtask matrix
+    ///   cargo xtask matrix --format github --set os-2.19
+    ///   cargo xtask matrix --partitions 3 --scenario authentik-jwe
+    #[command(verbatim_doc_comment)]
+    Matrix {
+        /// The versions file.
+        #[arg(long, value_name = "FILE", default_value_os_t = workspace_path(harness::versions::DEFAULT_PATH))]
+        versions: PathBuf,
+        /// `json` for people and tools; `github` for `strategy.matrix: ${{ fromJSON(...) }}`.
+        #[arg(long, value_enum, default_value_t = MatrixFormat::Json)]
+        format: MatrixFormat,
+        /// Partitions per version set (default: about 16 cases each; at most the number of cases).
+        #[arg(long, value_name = "N")]
+        partitions: Option<usize>,
+        /// Only these version sets (repeatable; default: every set in the file).
+        #[arg(long = "set", value_name = "NAME")]
+        sets: Vec<String>,
+        /// Scenario files or names (repeatable; default: every file in the scenarios folder).
+        #[arg(long = "scenario", value_name = "PATH|NAME")]
+        scenarios: Vec<String>,
+    },
+    /// Merge the results.json of several report folders into one table, written as summary.md and summary.html.
+    ///
+    /// Rows are cases (scenario@variant), columns version sets (a run without one: backend and
+    /// OpenSearch version, e.g. `native 2.19.4`), cells the login outcome with ✅/❌ for the run's
+    /// verdict. A cell whose outcome differs from the committed snapshot (snapshots/e2e/<case>.snap)
+    /// is marked ⚠️; cases without a snapshot are named. Reports of one set's partitions share its
+    /// column; runs that repeat a case get a column each, named after their folder. A folder without
+    /// results.json stands for its subfolders that have one. Prints the path of summary.md (for
+    /// $GITHUB_STEP_SUMMARY).
+    ///
+    /// Examples:
+    ///   cargo xtask summary /tmp/r1 /tmp/r2 --out /tmp/summary
+    ///   cargo xtask summary reports/ --out summary && cat summary/summary.md >> "$GITHUB_STEP_SUMMARY"
+    #[command(verbatim_doc_comment)]
+    Summary {
+        /// Report folders (what `e2e --report DIR` writes), or folders of them.
+        #[arg(value_name = "REPORT_DIR", required = true)]
+        reports: Vec<PathBuf>,
+        /// Where summary.md and summary.html go (default: target/sso-harness/summary/<time>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The committed snapshots the outcomes are compared with.
+        #[arg(long, value_name = "DIR", default_value_os_t = workspace_path("snapshots/e2e"))]
+        snapshots: PathBuf,
     },
     /// Time the seed matrix on the native backend and print the figures (boot, per-case median and p95
     /// split into config swap / browser login / observation, wall time, peak memory of the stack).
@@ -208,7 +272,9 @@ enum Command {
     StandIn(StandInCommand),
     /// Run the test suite (cargo nextest), installing what it needs on a fresh machine first.
     ///
-    /// Installs Caddy (apt-get, as root) and cargo-nextest (cargo install) when they are missing.
+    /// Installs what is missing: Caddy, Chromium, chromedriver, Maven and shellcheck (apt-get, as root),
+    /// jwcrypto (pip), cargo-nextest (cargo install) and actionlint (go install, into the harness cache's
+    /// bin/).
     /// Arguments after `--` go to nextest.
     ///
     /// Examples:
@@ -257,12 +323,18 @@ enum IdpCommand {
     },
 }
 
-/// Component versions of the official images (default: the original report's).
+/// Component versions of the official images: a set of the versions file, component by component overridable.
 #[derive(clap::Args)]
 struct VersionArgs {
+    /// The versions file.
+    #[arg(long, value_name = "FILE", default_value_os_t = workspace_file(harness::versions::DEFAULT_PATH))]
+    versions: PathBuf,
+    /// A version set of the versions file (default: its first).
+    #[arg(long, value_name = "NAME")]
+    version_set: Option<String>,
+    /// Overrides the set's OpenSearch (and, unless --dashboards-version, its Dashboards).
     #[arg(long, value_name = "VERSION")]
     opensearch_version: Option<String>,
-    /// Default: the OpenSearch version.
     #[arg(long, value_name = "VERSION")]
     dashboards_version: Option<String>,
     #[arg(long, value_name = "VERSION")]
@@ -272,8 +344,22 @@ struct VersionArgs {
 }
 
 impl VersionArgs {
-    fn resolve(self) -> harness::containers::images::Versions {
-        let mut v = harness::containers::images::Versions::default();
+    fn resolve(
+        self,
+    ) -> anyhow::Result<(harness::versions::VersionSet, harness::versions::Support)> {
+        let file = harness::versions::load_path(&self.versions).map_err(|e| {
+            anyhow::anyhow!(
+                "{}",
+                e.iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })?;
+        let mut v = match &self.version_set {
+            Some(name) => file.set(name).map_err(|e| anyhow::anyhow!(e))?.clone(),
+            None => file.default_set().clone(),
+        };
         if let Some(o) = self.opensearch_version {
             v.dashboards = o.clone();
             v.opensearch = o;
@@ -287,8 +373,15 @@ impl VersionArgs {
         if let Some(c) = self.caddy_version {
             v.caddy = c;
         }
-        v
+        Ok((v, file.support))
     }
+}
+
+/// A file of the workspace this xtask was built from.
+fn workspace_file(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel)
 }
 
 /// Which backend runs the stack, and with which versions and images.
@@ -305,10 +398,11 @@ struct BackendArgs {
     /// (components: opensearch, dashboards, authentik, postgres, redis, caddy, browser, stand-ins). Repeatable.
     #[arg(long = "image", value_name = "COMPONENT=IMAGE", value_parser = parse_override)]
     image_overrides: Vec<(String, String)>,
-    /// OpenSearch version (native default: the newest whose security plugin is on Maven Central;
-    /// official images: the version of the original report).
-    #[arg(long, value_name = "VERSION")]
-    opensearch_version: Option<String>,
+    /// Versions: of the official images (a set of the versions file, overridable), and the OpenSearch
+    /// version of the native backend and of the local opensearch image (default: the newest whose security
+    /// plugin is on Maven Central).
+    #[command(flatten)]
+    versions: VersionArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -331,37 +425,50 @@ fn parse_override(s: &str) -> Result<(String, String), String> {
 
 impl BackendArgs {
     fn resolve(self) -> anyhow::Result<e2e::Backend> {
-        use harness::containers::images::{Images, Versions};
+        use harness::containers::images::Images;
         use harness::opensearch::NATIVE_DEFAULT_VERSION;
+        let set_only = self.versions.version_set.is_some()
+            || self.versions.dashboards_version.is_some()
+            || self.versions.authentik_version.is_some()
+            || self.versions.caddy_version.is_some();
+        let native_version = self
+            .versions
+            .opensearch_version
+            .clone()
+            .unwrap_or_else(|| NATIVE_DEFAULT_VERSION.to_owned());
         if self.backend == BackendKind::Native {
-            if !self.image_overrides.is_empty() || self.images == ImageSource::Local {
-                anyhow::bail!("--images and --image apply to `--backend containers` only");
+            if !self.image_overrides.is_empty() || self.images == ImageSource::Local || set_only {
+                anyhow::bail!(
+                    "--images, --image, --version-set and the component versions apply to `--backend containers` \
+                     with official images; the native backend takes --opensearch-version only"
+                );
             }
             return Ok(e2e::Backend::Native {
-                opensearch: self
-                    .opensearch_version
-                    .unwrap_or_else(|| NATIVE_DEFAULT_VERSION.to_owned()),
+                opensearch: native_version,
             });
         }
+        let mut version_set = None;
         let images = match self.images {
-            ImageSource::Local => Images::local(
-                self.opensearch_version
-                    .as_deref()
-                    .unwrap_or(NATIVE_DEFAULT_VERSION),
-            ),
-            ImageSource::Official => {
-                let mut v = Versions::default();
-                if let Some(o) = self.opensearch_version {
-                    v.dashboards = o.clone();
-                    v.opensearch = o;
+            ImageSource::Local => {
+                if set_only {
+                    anyhow::bail!(
+                        "`--images local` has no authentik or Dashboards (the stand-ins run instead): \
+                         it takes --opensearch-version only"
+                    );
                 }
-                Images::official(&v)
+                Images::local(&native_version)
+            }
+            ImageSource::Official => {
+                let (set, support) = self.versions.resolve()?;
+                version_set = Some(set.name.clone());
+                Images::official(&set, &support)
             }
         };
         Ok(e2e::Backend::Containers {
             images: images
                 .with_overrides(&self.image_overrides)
                 .map_err(|e| anyhow::anyhow!(e))?,
+            version_set,
         })
     }
 }
@@ -394,6 +501,20 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum MatrixFormat {
+    Json,
+    Github,
+}
+
+/// A path of the workspace this xtask was built from.
+fn workspace_path(relative: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative);
+    path.canonicalize().unwrap_or(path)
+}
+
 /// `target/sso-harness/<kind>/<name>` of the workspace: where commands put their output by default.
 fn output_dir(kind: &str, name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -421,8 +542,7 @@ async fn shutdown() {
 
 /// `scenarios/` of the workspace this xtask was built from.
 fn default_scenarios_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    dir.canonicalize().unwrap_or(dir)
+    workspace_path("scenarios")
 }
 
 fn main() -> ExitCode {
@@ -460,6 +580,7 @@ fn main() -> ExitCode {
             backend,
             report,
             keep_going,
+            partition,
         } => backend.resolve().and_then(|backend| {
             e2e::run(
                 e2e::Args {
@@ -468,10 +589,36 @@ fn main() -> ExitCode {
                     backend,
                     report,
                     keep_going,
+                    partition,
                 },
                 &cli.scenarios_dir,
             )
         }),
+        Command::Matrix {
+            versions,
+            format,
+            partitions,
+            sets,
+            scenarios,
+        } => matrix::run(
+            matrix::Args {
+                versions,
+                format,
+                partitions,
+                sets,
+                scenarios,
+            },
+            &cli.scenarios_dir,
+        ),
+        Command::Summary {
+            reports,
+            out,
+            snapshots,
+        } => summary::run(
+            &reports,
+            &out.unwrap_or_else(|| output_dir("summary", &stamp().to_string())),
+            &snapshots,
+        ),
         Command::Bench { scenario } => bench::run(&scenario, &cli.scenarios_dir),
         Command::Up {
             scenario,
@@ -492,14 +639,16 @@ fn main() -> ExitCode {
             out,
             versions,
             image_overrides,
-        } => compose::run(
-            &scenario,
-            variant.as_deref(),
-            &out,
-            versions.resolve(),
-            &image_overrides,
-            &cli.scenarios_dir,
-        ),
+        } => versions.resolve().and_then(|versions| {
+            compose::run(
+                &scenario,
+                variant.as_deref(),
+                &out,
+                versions,
+                &image_overrides,
+                &cli.scenarios_dir,
+            )
+        }),
         Command::Clean => clean::run(),
         Command::Images {
             only,

@@ -1,11 +1,13 @@
 //! `cargo xtask test`: make sure what the tests need is installed, then run them with nextest.
 //!
 //! On a fresh machine (root, Debian) it installs what is missing: from Debian's packages Caddy (the tests validate
-//! rendered Caddyfiles with it), Chromium and chromedriver (browser tests) and Maven (fetches OpenSearch from Maven
-//! Central); from PyPI jwcrypto (the JOSE library authentik uses, to check the embedded IdP's tokens); and
-//! cargo-nextest from crates.io (~4 minutes to build on 2 cores, once). OpenSearch and a Java 21 runtime are
-//! fetched into the cache by the tests that need them.
+//! rendered Caddyfiles with it), Chromium and chromedriver (browser tests), Maven (fetches OpenSearch from Maven
+//! Central) and shellcheck (actionlint checks the workflows' scripts with it); from PyPI jwcrypto (the JOSE library authentik uses, to check the embedded IdP's tokens); and
+//! cargo-nextest from crates.io (~4 minutes to build on 2 cores, once); actionlint from the Go module proxy into
+//! the cache's `bin/` (the workflow tests run it). OpenSearch and a Java 21 runtime are fetched into the cache by
+//! the tests that need them.
 
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
@@ -16,12 +18,14 @@ pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
         ("mvn", "maven"),
+        ("shellcheck", "shellcheck"),
         ("dockerd", "docker.io"),
         ("docker-compose", "docker-compose"),
         ("debootstrap", "debootstrap"),
     ])?;
     ensure_python_module("jwcrypto")?;
     ensure_nextest()?;
+    ensure_actionlint()?;
     // The containers backend's tests need an engine and the offline images (the stand-ins image carries this
     // very binary, so it is always built again: 10 s).
     let _engine = DockerEngine::ensure()?;
@@ -149,6 +153,33 @@ impl Drop for DockerEngine {
             let _ = child.wait();
         }
     }
+}
+
+/// The actionlint the workflow tests run (`xtask/tests/workflows.rs` looks for it in the same two places).
+const ACTIONLINT: &str = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12";
+
+/// `<cache>/bin/actionlint`, installed with `go install` when neither it nor an `actionlint` on PATH is there.
+fn ensure_actionlint() -> Result<()> {
+    let bin: PathBuf = harness::cache::dir().join("bin");
+    if bin.join("actionlint").is_file() || which::which("actionlint").is_ok() {
+        return Ok(());
+    }
+    if which::which("go").is_err() {
+        bail!(
+            "the workflow tests need actionlint: install Go (Debian: apt-get install golang-go) and run `cargo xtask test` again, \
+             or put actionlint on PATH"
+        );
+    }
+    eprintln!(
+        "installing actionlint into {} (go install {ACTIONLINT})",
+        bin.display()
+    );
+    std::fs::create_dir_all(&bin)?;
+    run_checked(
+        Command::new("go")
+            .args(["install", ACTIONLINT])
+            .env("GOBIN", &bin),
+    )
 }
 
 fn is_root() -> bool {

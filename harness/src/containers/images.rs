@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::versions::{Support, VersionSet};
+
 /// An image reference, `name:tag`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Image {
@@ -68,38 +70,6 @@ pub enum DashboardsImage {
     StandIn(Image),
 }
 
-/// The versions a run asks for (a version set of the matrix, or the defaults).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Versions {
-    pub opensearch: String,
-    pub dashboards: String,
-    pub authentik: String,
-    pub caddy: String,
-    pub postgres: String,
-    pub redis: String,
-}
-
-impl Default for Versions {
-    /// The report's OpenSearch and Dashboards, the authentik release the embedded profile follows.
-    fn default() -> Self {
-        Versions {
-            opensearch: "3.2.0".into(),
-            dashboards: "3.2.0".into(),
-            authentik: "2025.12.4".into(),
-            caddy: "2".into(),
-            postgres: "16-alpine".into(),
-            redis: "7-alpine".into(),
-        }
-    }
-}
-
-/// authentik releases before 2025.10 keep their cache and tasks in redis; later ones in postgres only.
-pub fn authentik_needs_redis(version: &str) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    let (year, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (year, minor) < (2025, 10)
-}
-
 /// The images of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Images {
@@ -118,7 +88,8 @@ pub const LOCAL_CADDY_TAG: &str = "debian";
 pub const LOCAL_TAG: &str = "latest";
 
 impl Images {
-    pub fn official(v: &Versions) -> Images {
+    /// The official images of a version set (`compose/versions.yaml`).
+    pub fn official(v: &VersionSet, support: &Support) -> Images {
         Images {
             source: Source::Official,
             opensearch: Image::new("opensearchproject/opensearch", &v.opensearch),
@@ -128,8 +99,10 @@ impl Images {
             )),
             idp: IdpImages::Authentik {
                 server: Image::new("ghcr.io/goauthentik/server", &v.authentik),
-                postgres: Image::new("postgres", &v.postgres),
-                redis: authentik_needs_redis(&v.authentik).then(|| Image::new("redis", &v.redis)),
+                postgres: Image::new("postgres", &support.postgres),
+                redis: v
+                    .authentik_needs_redis()
+                    .then(|| Image::new("redis", &support.redis)),
             },
             caddy: Image::new("caddy", &v.caddy),
             browser: Image::new(format!("{LOCAL_PREFIX}/browser"), LOCAL_TAG),
@@ -211,6 +184,22 @@ impl Images {
 mod tests {
     use super::*;
 
+    fn set(authentik: &str) -> (VersionSet, Support) {
+        (
+            VersionSet {
+                name: "t".into(),
+                opensearch: "3.2.0".into(),
+                dashboards: "3.2.0".into(),
+                authentik: authentik.into(),
+                caddy: "2.10".into(),
+            },
+            Support {
+                postgres: "16-alpine".into(),
+                redis: "7-alpine".into(),
+            },
+        )
+    }
+
     #[test]
     fn references_split_at_the_tag_not_at_a_registry_port() {
         assert_eq!(
@@ -225,27 +214,9 @@ mod tests {
     }
 
     #[test]
-    fn redis_only_before_2025_10() {
-        assert!(authentik_needs_redis("2025.8.4"));
-        assert!(authentik_needs_redis("2024.12.3"));
-        assert!(!authentik_needs_redis("2025.10.0"));
-        assert!(!authentik_needs_redis("2025.12.4"));
-        let old = Images::official(&Versions {
-            authentik: "2025.8.4".into(),
-            ..Versions::default()
-        });
-        assert!(old.all().iter().any(|i| i.name == "redis"));
-        assert!(
-            !Images::official(&Versions::default())
-                .all()
-                .iter()
-                .any(|i| i.name == "redis")
-        );
-    }
-
-    #[test]
-    fn official_images_are_the_projects_own() {
-        let names: Vec<String> = Images::official(&Versions::default())
+    fn official_images_are_the_projects_own_with_redis_only_before_2025_10() {
+        let (new, support) = set("2025.12.4");
+        let names: Vec<String> = Images::official(&new, &support)
             .all()
             .iter()
             .map(|i| i.to_string())
@@ -254,18 +225,26 @@ mod tests {
             names,
             [
                 "opensearchproject/opensearch:3.2.0",
-                "caddy:2",
+                "caddy:2.10",
                 "sso-harness/browser:latest",
                 "ghcr.io/goauthentik/server:2025.12.4",
                 "postgres:16-alpine",
                 "opensearchproject/opensearch-dashboards:3.2.0"
             ]
         );
+        let (old, support) = set("2025.8.4");
+        assert!(
+            Images::official(&old, &support)
+                .all()
+                .iter()
+                .any(|i| i.to_string() == "redis:7-alpine")
+        );
     }
 
     #[test]
     fn overrides_replace_one_image_and_refuse_what_does_not_apply() {
-        let i = Images::official(&Versions::default())
+        let (v, support) = set("2025.12.4");
+        let i = Images::official(&v, &support)
             .with_overrides(&[("opensearch".into(), "mirror.local/os:3.2.0".into())])
             .unwrap();
         assert_eq!(i.opensearch.to_string(), "mirror.local/os:3.2.0");

@@ -12,19 +12,24 @@ use super::CaseResult;
 pub struct Backend<'a> {
     pub name: &'a str,
     pub opensearch: &'a str,
+    /// The set of `compose/versions.yaml` the run used; `None` when versions were not chosen by set (native runs).
+    pub version_set: Option<&'a str>,
     pub idp: &'a str,
     pub dashboards: &'a str,
 }
 
 pub fn write(dir: &Path, backend: &Backend, results: &[CaseResult]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let doc = json!({
+    let mut doc = json!({
         "backend": backend.name,
         "opensearch": backend.opensearch,
         "idp": backend.idp,
         "dashboards": backend.dashboards,
-        "cases": results,
     });
+    if let Some(set) = backend.version_set {
+        doc["version_set"] = json!(set);
+    }
+    doc["cases"] = json!(results);
     std::fs::write(
         dir.join("results.json"),
         serde_json::to_string_pretty(&doc).expect("JSON"),
@@ -64,4 +69,29 @@ fn junit(backend: &Backend, results: &[CaseResult]) -> String {
     }
     report.add_test_suites(suites);
     report.to_string().expect("JUnit XML")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(version_set: Option<&str>) -> serde_json::Value {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = Backend {
+            name: "containers",
+            opensearch: "3.2.0",
+            version_set,
+            idp: "authentik",
+            dashboards: "OpenSearch Dashboards",
+        };
+        write(dir.path(), &backend, &[]).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn the_version_set_is_named_only_when_the_run_used_one() {
+        assert_eq!(written(Some("os-3.2"))["version_set"], "os-3.2");
+        assert!(written(None).get("version_set").is_none());
+    }
 }

@@ -9,10 +9,10 @@ mod defaults;
 mod model;
 pub mod placeholder;
 mod pointer;
-mod source;
-mod suggest;
-mod typed;
-mod yaml;
+pub(crate) mod source;
+pub(crate) mod suggest;
+pub(crate) mod typed;
+pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -28,7 +28,7 @@ pub fn parse(text: &str) -> Result<(Value, SourceMap), YamlError> {
     if let Some(second) = docs.next() {
         return Err(YamlError {
             span: span_of(&second),
-            message: "a scenario file holds one YAML document; remove the second one (after `---`)"
+            message: "this file holds one YAML document; remove the second one (after `---`)"
                 .into(),
         });
     }

@@ -1,0 +1,346 @@
+//! `cargo xtask summary`: several runs' `results.json` merged into one table — a row per case
+//! (`scenario@variant`), a column per version set, a cell per outcome — with the cells whose outcome differs from
+//! the committed snapshot (`snapshots/e2e/<case>.snap`) marked.
+//!
+//! Pure: the caller reads the files and hands over their text; [`markdown`] and [`html`] render the result.
+
+pub mod html;
+pub mod markdown;
+mod snapshot;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+pub use snapshot::login_outcome;
+
+/// One run's `results.json`, the parts the summary reads (other members are ignored: reports may grow).
+#[derive(Clone, Debug, Deserialize)]
+pub struct Report {
+    /// Where it was read from, as the user named it (set by [`Report::parse`]).
+    #[serde(skip)]
+    pub folder: String,
+    pub backend: String,
+    pub opensearch: String,
+    #[serde(default)]
+    pub idp: Option<String>,
+    #[serde(default)]
+    pub dashboards: Option<String>,
+    /// The version set of `compose/versions.yaml` the run used (absent on native runs).
+    #[serde(default)]
+    pub version_set: Option<String>,
+    pub cases: Vec<CaseRecord>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct CaseRecord {
+    pub scenario: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+    pub pass: bool,
+    #[serde(default)]
+    pub expected: Login,
+    #[serde(default)]
+    pub observed: Login,
+    #[serde(default)]
+    pub mismatches: Vec<String>,
+}
+
+/// The `login` member of `expected` / `observed`: an outcome's wire name.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Login {
+    #[serde(default)]
+    pub login: Option<String>,
+}
+
+impl CaseRecord {
+    /// `scenario@variant` (or `scenario`): the row's name, and the snapshot's file stem.
+    pub fn key(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{}@{v}", self.scenario),
+            None => self.scenario.clone(),
+        }
+    }
+}
+
+impl Report {
+    /// Parses the text of `<folder>/results.json`; the error names the file, line and column.
+    pub fn parse(folder: &str, text: &str) -> Result<Report, String> {
+        let mut report: Report = serde_json::from_str(text)
+            .map_err(|e| format!("{folder}/results.json:{}:{}: {e}", e.line(), e.column()))?;
+        report.folder = folder.to_owned();
+        Ok(report)
+    }
+
+    /// The column this run belongs in: its version set, else the backend and OpenSearch version (`native 2.19.4`).
+    pub fn column_name(&self) -> String {
+        match &self.version_set {
+            Some(set) => set.clone(),
+            None => format!("{} {}", self.backend, self.opensearch),
+        }
+    }
+}
+
+/// The committed snapshots' outcomes, by case key. A case missing here has no snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshots {
+    /// Case key → the snapshot's `login` (`None`: the snapshot has no login outcome).
+    outcomes: BTreeMap<String, Option<String>>,
+}
+
+impl Snapshots {
+    /// From `(file name, text)` pairs of the snapshot folder; files not ending in `.snap` are skipped.
+    pub fn parse<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Snapshots, String> {
+        let mut outcomes = BTreeMap::new();
+        for (name, text) in files {
+            let Some(key) = name.strip_suffix(".snap") else {
+                continue;
+            };
+            let login = login_outcome(text).map_err(|e| format!("{name}: {e}"))?;
+            outcomes.insert(key.to_owned(), login);
+        }
+        Ok(Snapshots { outcomes })
+    }
+
+    /// `None`: no snapshot of the case; `Some(None)`: a snapshot without a login outcome.
+    pub fn get(&self, key: &str) -> Option<Option<&str>> {
+        self.outcomes.get(key).map(Option::as_deref)
+    }
+}
+
+/// The merged table.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub columns: Vec<Column>,
+    /// Sorted by case key.
+    pub rows: Vec<Row>,
+}
+
+/// A version set (or, for runs without one, a backend and OpenSearch version).
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: String,
+    pub backend: String,
+    pub opensearch: String,
+    pub idp: Option<String>,
+    pub dashboards: Option<String>,
+    /// The report folders merged into it (partitions of one set are several).
+    pub folders: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// `scenario@variant`.
+    pub case: String,
+    /// The expected login outcome (from the first run that has the case).
+    pub expected: Option<String>,
+    pub snapshot: SnapshotState,
+    /// One per column; `None` where that column did not run the case.
+    pub cells: Vec<Option<Cell>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotState {
+    /// Nothing committed for this case.
+    Missing,
+    /// The committed snapshot's login outcome (`None`: it records none).
+    Login(Option<String>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub outcome: Option<String>,
+    /// The run's verdict against the scenario's whole `expect`.
+    pub pass: bool,
+    /// The outcome differs from the committed snapshot's.
+    pub changed: bool,
+    pub mismatches: Vec<String>,
+}
+
+impl Summary {
+    /// Merges `reports` into columns and rows, comparing every cell with `snapshots`.
+    ///
+    /// Runs with the same column name are one column when their cases do not overlap (the partitions of a version
+    /// set); runs that repeat a case are different runs of the same versions, and each gets its own column named
+    /// after its folder: `native 2.19.4 (reports/a)`.
+    pub fn merge(reports: &[Report], snapshots: &Snapshots) -> Summary {
+        // Which reports go in which column.
+        let mut groups: Vec<(String, Vec<&Report>, BTreeSet<String>)> = Vec::new();
+        for report in reports {
+            let name = report.column_name();
+            let keys: BTreeSet<String> = report.cases.iter().map(CaseRecord::key).collect();
+            match groups
+                .iter_mut()
+                .find(|(n, _, seen)| *n == name && seen.is_disjoint(&keys))
+            {
+                Some((_, members, seen)) => {
+                    members.push(report);
+                    seen.extend(keys);
+                }
+                None => groups.push((name, vec![report], keys)),
+            }
+        }
+        let mut columns: Vec<Column> = groups
+            .iter()
+            .map(|(name, members, _)| Column {
+                name: name.clone(),
+                backend: members[0].backend.clone(),
+                opensearch: members[0].opensearch.clone(),
+                idp: members[0].idp.clone(),
+                dashboards: members[0].dashboards.clone(),
+                folders: members.iter().map(|r| r.folder.clone()).collect(),
+            })
+            .collect();
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        for column in &mut columns {
+            if names.iter().filter(|n| **n == column.name).count() > 1 {
+                column.name = format!("{} ({})", column.name, column.folders.join(", "));
+            }
+        }
+
+        let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+        for (i, (_, members, _)) in groups.iter().enumerate() {
+            for case in members.iter().flat_map(|r| &r.cases) {
+                let key = case.key();
+                let snapshot = match snapshots.get(&key) {
+                    None => SnapshotState::Missing,
+                    Some(login) => SnapshotState::Login(login.map(str::to_owned)),
+                };
+                let row = rows.entry(key.clone()).or_insert_with(|| Row {
+                    case: key,
+                    expected: case.expected.login.clone(),
+                    snapshot,
+                    cells: vec![None; groups.len()],
+                });
+                let changed = match &row.snapshot {
+                    SnapshotState::Login(committed) => *committed != case.observed.login,
+                    SnapshotState::Missing => false,
+                };
+                row.cells[i] = Some(Cell {
+                    outcome: case.observed.login.clone(),
+                    pass: case.pass,
+                    changed,
+                    mismatches: case.mismatches.clone(),
+                });
+            }
+        }
+        Summary {
+            columns,
+            rows: rows.into_values().collect(),
+        }
+    }
+
+    /// Cells per column: (passed, run).
+    pub fn tally(&self, column: usize) -> (usize, usize) {
+        let cells = self.rows.iter().filter_map(|r| r.cells[column].as_ref());
+        let (mut passed, mut run) = (0, 0);
+        for c in cells {
+            run += 1;
+            passed += usize::from(c.pass);
+        }
+        (passed, run)
+    }
+
+    /// Every cell that ran: (column, row, cell).
+    pub fn cells(&self) -> impl Iterator<Item = (&Column, &Row, &Cell)> {
+        self.rows.iter().flat_map(move |row| {
+            row.cells
+                .iter()
+                .zip(&self.columns)
+                .filter_map(move |(cell, column)| cell.as_ref().map(|c| (column, row, c)))
+        })
+    }
+
+    pub fn changed(&self) -> usize {
+        self.cells().filter(|(_, _, c)| c.changed).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.cells().filter(|(_, _, c)| !c.pass).count()
+    }
+
+    pub fn without_snapshot(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.snapshot == SnapshotState::Missing)
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(folder: &str, set: Option<&str>, cases: &[(&str, &str, bool)]) -> Report {
+        let cases: Vec<String> = cases
+            .iter()
+            .map(|(variant, login, pass)| {
+                format!(
+                    r#"{{"scenario":"s","variant":"{variant}","pass":{pass},"expected":{{"login":"success"}},"observed":{{"login":"{login}"}},"mismatches":[]}}"#
+                )
+            })
+            .collect();
+        let set = set.map_or(String::new(), |s| format!(r#""version_set":"{s}","#));
+        let text = format!(
+            r#"{{"backend":"containers","opensearch":"3.2.0",{set}"cases":[{}]}}"#,
+            cases.join(",")
+        );
+        Report::parse(folder, &text).unwrap()
+    }
+
+    fn snapshots() -> Snapshots {
+        let snap = "---\nsource: x\n---\nlogin: success\nopensearch_log: []\n";
+        Snapshots::parse([("s@a.snap", snap), ("s@b.snap", snap), ("README.md", "x")]).unwrap()
+    }
+
+    #[test]
+    fn partitions_of_a_set_share_a_column_and_repeated_runs_do_not() {
+        let reports = [
+            report("r/os-3.2-1of2", Some("os-3.2"), &[("a", "success", true)]),
+            report("r/os-3.2-2of2", Some("os-3.2"), &[("b", "success", true)]),
+            report("x", None, &[("a", "success", true)]),
+            report("y", None, &[("a", "unauthorized", false)]),
+        ];
+        let s = Summary::merge(&reports, &snapshots());
+        let names: Vec<&str> = s.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["os-3.2", "containers 3.2.0 (x)", "containers 3.2.0 (y)"]
+        );
+        assert_eq!(s.columns[0].folders, ["r/os-3.2-1of2", "r/os-3.2-2of2"]);
+        assert_eq!(s.rows.len(), 2);
+        assert_eq!(s.tally(0), (2, 2));
+        assert_eq!(s.tally(2), (0, 1));
+        assert!(s.rows[1].cells[1].is_none(), "x did not run s@b");
+    }
+
+    #[test]
+    fn cells_differing_from_the_snapshot_are_marked_and_missing_snapshots_said() {
+        let reports = [report(
+            "r",
+            Some("os-3.3"),
+            &[
+                ("a", "unauthorized", false),
+                ("b", "success", true),
+                ("c", "success", true),
+            ],
+        )];
+        let s = Summary::merge(&reports, &snapshots());
+        let changed: Vec<bool> = s
+            .rows
+            .iter()
+            .map(|r| r.cells[0].as_ref().unwrap().changed)
+            .collect();
+        assert_eq!(changed, [true, false, false]);
+        assert_eq!(s.rows[2].snapshot, SnapshotState::Missing);
+        assert_eq!((s.changed(), s.failed(), s.without_snapshot()), (1, 1, 1));
+    }
+
+    #[test]
+    fn a_broken_results_file_is_located() {
+        let e = Report::parse("r1", "{\n  \"backend\": 3\n}").unwrap_err();
+        assert!(e.starts_with("r1/results.json:2:"), "{e}");
+    }
+}
