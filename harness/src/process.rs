@@ -79,57 +79,6 @@ pub fn free_port() -> io::Result<u16> {
         .port())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panic_ends_the_group_of_a_process_it_owned() {
-        let pid = std::thread::spawn(|| {
-            let mut cmd = Command::new("sleep");
-            cmd.arg("300");
-            let g = ProcessGroup::spawn("sleep", cmd).unwrap();
-            let pid = g.pid();
-            std::panic::panic_any(pid); // unwinding drops `g`
-        })
-        .join()
-        .unwrap_err()
-        .downcast::<u32>()
-        .unwrap();
-        assert!(
-            killpg(Pid::from_raw(*pid as i32), None).is_err(),
-            "the group survived the panic"
-        );
-    }
-
-    #[test]
-    fn stopping_a_group_ends_its_grandchildren_too() {
-        // A shell that starts a background sleeper and waits: both are in the group.
-        let mut cmd = Command::new("sh");
-        cmd.args(["-c", "sleep 300 & echo $! ; wait"])
-            .stdout(std::process::Stdio::piped());
-        let mut g = ProcessGroup::spawn("sh", cmd).unwrap();
-        let mut line = String::new();
-        io::BufRead::read_line(
-            &mut io::BufReader::new(g.child.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        let sleeper = Pid::from_raw(line.trim().parse().unwrap());
-        assert!(
-            nix::sys::signal::kill(sleeper, None).is_ok(),
-            "the sleeper runs"
-        );
-        g.stop(Duration::from_secs(2));
-        // The sleeper was our grandchild; once killed it is reaped by init, so it disappears.
-        let gone = (0..100).any(|_| {
-            std::thread::sleep(Duration::from_millis(20));
-            nix::sys::signal::kill(sleeper, None).is_err()
-        });
-        assert!(gone, "the grandchild survived its group");
-    }
-}
-
 /// Runs a short-lived helper (keytool, mvn, a plugin installer, pip) to its end and returns its output. It runs in
 /// its own process group, which is killed if the future is dropped first (Ctrl-C during a start), so nothing it
 /// started outlives the harness.
@@ -188,4 +137,55 @@ pub fn rss_kib(groups: &[u32]) -> u64 {
             .unwrap_or(0);
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_ends_the_group_of_a_process_it_owned() {
+        let pid = std::thread::spawn(|| {
+            let mut cmd = Command::new("sleep");
+            cmd.arg("300");
+            let g = ProcessGroup::spawn("sleep", cmd).unwrap();
+            let pid = g.pid();
+            std::panic::panic_any(pid); // unwinding drops `g`
+        })
+        .join()
+        .unwrap_err()
+        .downcast::<u32>()
+        .unwrap();
+        assert!(
+            killpg(Pid::from_raw(*pid as i32), None).is_err(),
+            "the group survived the panic"
+        );
+    }
+
+    #[test]
+    fn stopping_a_group_ends_its_grandchildren_too() {
+        // A shell that starts a background sleeper and waits: both are in the group.
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 300 & echo $! ; wait"])
+            .stdout(std::process::Stdio::piped());
+        let mut g = ProcessGroup::spawn("sh", cmd).unwrap();
+        let mut line = String::new();
+        io::BufRead::read_line(
+            &mut io::BufReader::new(g.child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let sleeper = Pid::from_raw(line.trim().parse().unwrap());
+        assert!(
+            nix::sys::signal::kill(sleeper, None).is_ok(),
+            "the sleeper runs"
+        );
+        g.stop(Duration::from_secs(2));
+        // The sleeper was our grandchild; once killed it is reaped by init, so it disappears.
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            nix::sys::signal::kill(sleeper, None).is_err()
+        });
+        assert!(gone, "the grandchild survived its group");
+    }
 }

@@ -124,7 +124,7 @@ pub enum Backend {
     Native { opensearch: String },
     /// Docker containers of these images (of this set of the versions file, when official).
     Containers {
-        images: Images,
+        images: Box<Images>,
         version_set: Option<String>,
     },
 }
@@ -218,7 +218,7 @@ pub fn execute(
                 }
                 Backend::Containers { images, .. } => {
                     let options = containers::Options {
-                        images: images.clone(),
+                        images: (**images).clone(),
                         run_dir: stack_dir.path().to_owned(),
                     };
                     let mut stack = containers::Stack::start(&cases[0], &options, &progress)

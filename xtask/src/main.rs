@@ -465,9 +465,11 @@ impl BackendArgs {
             }
         };
         Ok(e2e::Backend::Containers {
-            images: images
-                .with_overrides(&self.image_overrides)
-                .map_err(|e| anyhow::anyhow!(e))?,
+            images: Box::new(
+                images
+                    .with_overrides(&self.image_overrides)
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            ),
             version_set,
         })
     }

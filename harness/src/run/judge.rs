@@ -5,15 +5,15 @@ use crate::scenario::{Expect, LogExpect, wire_name};
 
 pub fn judge(expect: &Expect, seen: &Observation) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(want) = expect.login {
-        if seen.login != Some(want) {
-            let got = seen.login.map_or("nothing".to_owned(), |o| wire_name(&o));
-            let why = seen.login_detail.as_deref().unwrap_or("");
-            out.push(format!(
-                "login: expected {}, got {got} ({why})",
-                wire_name(&want)
-            ));
-        }
+    if let Some(want) = expect.login
+        && seen.login != Some(want)
+    {
+        let got = seen.login.map_or("nothing".to_owned(), |o| wire_name(&o));
+        let why = seen.login_detail.as_deref().unwrap_or("");
+        out.push(format!(
+            "login: expected {}, got {got} ({why})",
+            wire_name(&want)
+        ));
     }
     if let Some(want) = &expect.authinfo {
         match &seen.authinfo {

@@ -7,6 +7,8 @@ use super::source::{Diagnostic, SourceFile, SourceMap, dotted, escape_token};
 use super::suggest;
 
 /// Deserialises the node at `at` (a JSON Pointer into the document `map` describes).
+// A diagnostic is the whole point of this function's error path, and is built once per bad file: not worth a box.
+#[allow(clippy::result_large_err)]
 pub fn from_value<T: DeserializeOwned>(
     value: &Value,
     at: &str,
