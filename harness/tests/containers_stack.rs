@@ -182,3 +182,44 @@ async fn clean_sweeps_what_a_killed_run_left_and_spares_live_runs() {
     assert_eq!(left_in_docker("killed-run").await, Vec::<String>::new());
     assert_eq!(live_left.len(), 1, "the live run's network is spared");
 }
+
+/// The official images of the report's versions (the `os-3.2` set): authentik configured by the blueprint only,
+/// the real Dashboards, the real authentik UI. Only the login outcome and OpenSearch's log are asserted: the real
+/// authentik does not hand the harness its tokens, so `token` and `authinfo` are not observed on this path.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a container registry: pulls the official OpenSearch, Dashboards, authentik, postgres and Caddy images"]
+async fn seed_cells_on_the_official_images_need_a_registry() {
+    let versions = harness::versions::load_path(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../compose/versions.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{}", e[0]));
+    let set = versions.set("os-3.2").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let jwe_on = seed_case("jwe=on,roles_key=groups,auth=single");
+    let jwe_off = seed_case("jwe=off,roles_key=groups,auth=single");
+    let options = Options {
+        images: Images::official(set, &versions.support),
+        run_dir: dir.path().join("stack"),
+    };
+    let mut stack = Stack::start(&jwe_on, &options, &|m| eprintln!("{m}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = stack.run_id().to_owned();
+    let report = dir.path().join("report");
+    let on = run_case(&mut stack, &jwe_on, &report, &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let off = run_case(&mut stack, &jwe_off, &report, &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    stack.stop().await;
+    assert_eq!(left_in_docker(&run).await, Vec::<String>::new());
+    assert_eq!(on.observed.login, Some(Outcome::Unauthorized));
+    assert!(
+        on.observed
+            .opensearch_log
+            .iter()
+            .any(|l| l.contains("Authentication finally failed for null"))
+    );
+    assert_eq!(off.observed.login, Some(Outcome::Success));
+}

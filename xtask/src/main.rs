@@ -191,14 +191,17 @@ enum Command {
         #[arg(long, value_name = "PATH|NAME", default_value = "authentik-jwe")]
         scenario: String,
     },
-    /// Start the stack of one case on this machine and keep it running until Ctrl-C.
+    /// Start the stack of one case and keep it running until Ctrl-C (or SIGTERM), which stops everything.
     ///
-    /// The real OpenSearch with its security plugin (fetched from Maven Central into the cache on first use),
-    /// the embedded IdP, the Dashboards stand-in and Caddy, all on loopback. Prints the URLs, the users and
-    /// their passwords, and the run folder (configs, certificates, logs).
+    /// Native (default): the real OpenSearch with its security plugin (fetched from Maven Central into the
+    /// cache on first use), the embedded IdP, the Dashboards stand-in and Caddy, all on loopback.
+    /// `--backend containers`: the same in Docker (see `e2e --help` for the images). Prints the URLs, the
+    /// users and their passwords, a Chromium command line that reaches the stack, and the run folder
+    /// (configs, certificates, logs).
     ///
     /// Examples:
     ///   cargo xtask up authentik-jwe --variant 'jwe=on,roles_key=groups,auth=single'
+    ///   cargo xtask up authentik-jwe --variant 'jwe=on,roles_key=groups,auth=single' --backend containers --images local
     #[command(verbatim_doc_comment)]
     Up {
         /// A scenario file or name.
@@ -207,9 +210,8 @@ enum Command {
         /// The variant to start (`*` is a wildcard; one case must match).
         #[arg(long, value_name = "GLOB")]
         variant: Option<String>,
-        /// OpenSearch version (default: the newest the native backend can run).
-        #[arg(long, value_name = "VERSION")]
-        opensearch_version: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
         /// Where the run's files and logs go (default: target/sso-harness/up/<case>-<time>).
         #[arg(long, value_name = "DIR")]
         run_dir: Option<PathBuf>,
@@ -625,15 +627,17 @@ fn main() -> ExitCode {
         Command::Up {
             scenario,
             variant,
-            opensearch_version,
+            backend,
             run_dir,
-        } => up::run(
-            &scenario,
-            variant.as_deref(),
-            opensearch_version.as_deref(),
-            run_dir,
-            &cli.scenarios_dir,
-        ),
+        } => backend.resolve().and_then(|backend| {
+            up::run(
+                &scenario,
+                variant.as_deref(),
+                backend,
+                run_dir,
+                &cli.scenarios_dir,
+            )
+        }),
         Command::Test { nextest_args } => test::run(&nextest_args),
         Command::Compose {
             scenario,

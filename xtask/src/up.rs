@@ -5,25 +5,27 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
-use harness::native::{Options, Stack};
-use harness::opensearch::NATIVE_DEFAULT_VERSION;
-use harness::{idp, select, stand_in};
+use harness::run::Target;
+use harness::scenario::Case;
+use harness::{containers, native, select};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::e2e::Backend;
 
 pub fn run(
     target: &str,
     variant: Option<&str>,
-    version: Option<&str>,
+    backend: Backend,
     run_dir: Option<PathBuf>,
     dir: &Path,
 ) -> Result<ExitCode> {
     let case = select::one_case(Some(target), variant, dir).map_err(|e| anyhow!(e))?;
+    let (name, opensearch, idp, dashboards) = backend.describe();
     let wanted = &case.document.stack.opensearch;
-    let version = version.unwrap_or(NATIVE_DEFAULT_VERSION).to_owned();
-    if *wanted != version {
+    if *wanted != opensearch {
         eprintln!(
-            "note: the scenario asks for OpenSearch {wanted}; the native backend runs {version} \
-             (the security plugin for 3.x is not on Maven Central; pass --opensearch-version to choose)"
+            "note: the scenario asks for OpenSearch {wanted}; this runs {opensearch} (the native backend and the \
+             local images run what Maven Central has: pass --opensearch-version, or --backend containers)"
         );
     }
     let run_dir = run_dir.unwrap_or_else(|| default_run_dir(&case.name()));
@@ -31,20 +33,57 @@ pub fn run(
         ProgressStyle::with_template("{spinner} {elapsed:>3} {msg}").expect("template"),
     );
     spinner.enable_steady_tick(Duration::from_millis(120));
+    let progress = |m: &str| spinner.set_message(m.to_owned());
+    let what = format!(
+        "OpenSearch {opensearch} with its security plugin, {idp}, {dashboards}, Caddy; {name} backend"
+    );
+    let interrupted = || {
+        spinner.finish_and_clear();
+        eprintln!("interrupted while starting");
+        Ok(ExitCode::from(130))
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let options = Options { opensearch_version: version.clone(), run_dir: run_dir.clone() };
-        let progress = |m: &str| spinner.set_message(m.to_owned());
-        // Ctrl-C while starting drops the half-built stack: every process group goes with it.
-        let stack = tokio::select! {
-            s = Stack::start(&case, &options, &progress) => s.map_err(|e| anyhow!("{e}"))?,
-            _ = crate::shutdown() => { spinner.finish_and_clear(); eprintln!("interrupted while starting"); return Ok(ExitCode::from(130)); }
-        };
-        spinner.finish_and_clear();
-        print_summary(&case, &stack, &version);
-        crate::shutdown().await;
-        eprintln!("\nstopping");
-        stack.stop().await;
+        // Ctrl-C while starting drops the half-built stack: every process and container goes with it.
+        match backend {
+            Backend::Native { opensearch } => {
+                let options = native::Options {
+                    opensearch_version: opensearch,
+                    run_dir: run_dir.clone(),
+                };
+                let stack = tokio::select! {
+                    s = native::Stack::start(&case, &options, &progress) => s.map_err(|e| anyhow!("{e}"))?,
+                    _ = crate::shutdown() => return interrupted(),
+                };
+                spinner.finish_and_clear();
+                let rules = stack.host_rules();
+                print_summary(&case, &stack, &what, &run_dir, &rules, stack.timings.opensearch_boot);
+                crate::shutdown().await;
+                eprintln!("\nstopping");
+                stack.stop().await;
+            }
+            Backend::Containers { images, .. } => {
+                let options = containers::Options {
+                    images: *images,
+                    run_dir: run_dir.clone(),
+                };
+                let stack = tokio::select! {
+                    s = containers::Stack::start(&case, &options, &progress) => s.map_err(|e| anyhow!("{e}"))?,
+                    _ = crate::shutdown() => return interrupted(),
+                };
+                spinner.finish_and_clear();
+                let rules = stack.host_rules();
+                print_summary(&case, &stack, &what, &run_dir, &rules, stack.timings.opensearch_boot);
+                println!(
+                    "  containers   docker ps --filter label={}={}",
+                    containers::docker::RUN_LABEL,
+                    stack.run_id()
+                );
+                crate::shutdown().await;
+                eprintln!("\nstopping");
+                stack.stop().await;
+            }
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -56,27 +95,27 @@ fn default_run_dir(case: &str) -> PathBuf {
     )
 }
 
-fn print_summary(case: &harness::scenario::Case, stack: &Stack, version: &str) {
-    let t = &stack.topology;
-    println!(
-        "{} is up (OpenSearch {version} with its security plugin, {}, {}, Caddy)",
-        case.name(),
-        idp::NAME,
-        stand_in::NAME
-    );
+fn print_summary(
+    case: &Case,
+    stack: &impl Target,
+    what: &str,
+    run_dir: &Path,
+    rules: &[(String, String)],
+    boot: Duration,
+) {
+    let t = stack.topology();
+    println!("{} is up ({what})", case.name());
     println!("  Dashboards   {}/", t.dashboards_url());
     println!(
         "  IdP          {}/application/o/{}/.well-known/openid-configuration",
         t.idp_url(),
         case.document.idp.provider.slug
     );
-    println!(
-        "  OpenSearch   {} (admin client certificate: files/harness/admin.pem)",
-        t.opensearch_url()
-    );
+    let opensearch = stack.opensearch().map(|(_, url)| url).unwrap_or_default();
+    println!("  OpenSearch   {opensearch} (admin client certificate: files*/harness/admin.pem)");
     for u in &case.document.idp.users {
         let pw = stack
-            .secrets
+            .secrets()
             .idp_password(&case.document, &u.username)
             .unwrap_or_default();
         println!("  IdP user     {} / {pw}", u.username);
@@ -89,23 +128,21 @@ fn print_summary(case: &harness::scenario::Case, stack: &Stack, version: &str) {
         .keys()
         .filter(|k| *k != "_meta")
     {
-        if let Some(pw) = stack.secrets.internal_password(&case.document, name) {
+        if let Some(pw) = stack.secrets().internal_password(&case.document, name) {
             println!("  internal     {name} / {pw}");
         }
     }
-    println!("  run folder   {}", stack.run_dir.display());
-    let rules: Vec<String> = stack
-        .host_rules()
+    println!("  run folder   {}", run_dir.display());
+    let rules: Vec<String> = rules
         .iter()
         .map(|(h, ip)| format!("MAP {h} {ip}"))
         .collect();
     println!(
-        "  a browser:   chromium --host-resolver-rules=\"{}\" (trust {}/files/harness/ca.pem)",
-        rules.join(","),
-        stack.run_dir.display()
+        "  a browser:   chromium --host-resolver-rules=\"{}\" (trust files*/harness/ca.pem of the run folder)",
+        rules.join(",")
     );
     println!(
         "  OpenSearch booted in {:.1} s. Ctrl-C stops everything.",
-        stack.timings.opensearch_boot.as_secs_f64()
+        boot.as_secs_f64()
     );
 }

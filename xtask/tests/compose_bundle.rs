@@ -54,9 +54,19 @@ fn the_bundle_names_the_official_images_and_mounts_the_rendered_files() {
         image("dashboards"),
         "opensearchproject/opensearch-dashboards:2.19.4"
     );
-    assert_eq!(image("authentik-server"), "ghcr.io/goauthentik/server:2025.8.4");
-    assert_eq!(image("authentik-worker"), "ghcr.io/goauthentik/server:2025.8.4");
-    assert_eq!(image("redis"), "redis:7-alpine", "authentik 2025.8 needs redis");
+    assert_eq!(
+        image("authentik-server"),
+        "ghcr.io/goauthentik/server:2025.8.4"
+    );
+    assert_eq!(
+        image("authentik-worker"),
+        "ghcr.io/goauthentik/server:2025.8.4"
+    );
+    assert_eq!(
+        image("redis"),
+        "redis:7-alpine",
+        "authentik 2025.8 needs redis"
+    );
     assert_eq!(image("caddy"), "caddy:2.10");
     assert_eq!(services.len(), 7);
 
@@ -104,8 +114,14 @@ fn the_bundle_names_the_official_images_and_mounts_the_rendered_files() {
     for line in env.lines().filter(|l| !l.starts_with('#')) {
         let (key, value) = line.split_once('=').unwrap();
         assert!(value.len() >= 16, "{key} is a generated secret");
-        assert!(!compose_text.contains(value), "{key}'s value is in compose.yaml");
-        assert!(compose_text.contains(&format!("${{{key}}}")), "{key} unused");
+        assert!(
+            !compose_text.contains(value),
+            "{key}'s value is in compose.yaml"
+        );
+        assert!(
+            compose_text.contains(&format!("${{{key}}}")),
+            "{key} unused"
+        );
     }
 
     // docker-compose itself accepts it (no engine needed to check a file).
@@ -114,10 +130,17 @@ fn the_bundle_names_the_official_images_and_mounts_the_rendered_files() {
         .current_dir(dir.path())
         .output()
         .expect("docker-compose (cargo xtask test installs it)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let readme = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
-    assert!(readme.contains("the login ends as **unauthorized**"), "{readme}");
+    assert!(
+        readme.contains("the login ends as **unauthorized**"),
+        "{readme}"
+    );
     assert!(readme.contains("Unexpected number of Base64URL parts, must be three"));
 }
 
@@ -134,7 +157,10 @@ fn a_version_set_and_overrides_choose_the_images() {
         ],
     );
     let compose = yaml(&dir.path().join("compose.yaml"));
-    assert_eq!(image(&compose, "opensearch"), "opensearchproject/opensearch:3.2.0");
+    assert_eq!(
+        image(&compose, "opensearch"),
+        "opensearchproject/opensearch:3.2.0"
+    );
     assert_eq!(image(&compose, "caddy"), "mirror.local/caddy:2.10");
     assert!(
         at(&compose, &["services", "redis"]).is_none(),

@@ -59,6 +59,8 @@ pub struct Stack {
     /// Each new container's files get a folder of their own (`files-<n>`).
     generation: u32,
     caddy_ip: String,
+    /// Caddy's 443 published on loopback: for a person's browser (`up`); the harness's browser is on the network.
+    caddy_port: u16,
     opensearch_ip: String,
     opensearch_port: u16,
     driver_url: String,
@@ -68,6 +70,10 @@ pub struct Stack {
     dashboards_yml: String,
     idp: Option<Running>,
     idp_config: String,
+    /// authentik's database (and redis before 2025.10) and worker: started once, kept for every case.
+    authentik: Vec<Running>,
+    bootstrap_token: String,
+    idp_port: u16,
     opensearch: Option<Running>,
     opensearch_key: (String, Trust),
     caddy: Running,
@@ -109,9 +115,11 @@ impl Stack {
             .wait(WaitFor::message_on_stderr("serving initial configuration"))
             .mount(&dir.join("caddy/Caddyfile"), "/etc/caddy/Caddyfile")
             .mount(&dir.join("caddy/certs"), "/etc/caddy/certs")
+            .publish(&[443])
             .start(&options.run_dir)
             .await?;
         let caddy_ip = caddy.container.get_bridge_ip_address().await?.to_string();
+        let caddy_port = caddy.container.get_host_port_ipv4(443).await?;
         progress(&format!(
             "starting the browser ({})",
             options.images.browser
@@ -138,6 +146,7 @@ impl Stack {
             run,
             generation: 0,
             caddy_ip,
+            caddy_port,
             opensearch_ip: String::new(),
             opensearch_port: 0,
             driver_url,
@@ -146,6 +155,9 @@ impl Stack {
             dashboards_yml: String::new(),
             idp: None,
             idp_config: String::new(),
+            authentik: Vec::new(),
+            bootstrap_token: String::new(),
+            idp_port: 0,
             opensearch: None,
             opensearch_key: (String::new(), Trust::SystemOnly),
             caddy,
@@ -198,15 +210,31 @@ impl Stack {
         if nix::unistd::geteuid().is_root() {
             opensearch::chown_tree(&tokens, IMAGE_UID)?;
         }
-        let idp_config = self.idp_config_json(case);
-        if self.idp.is_none() || idp_config != self.idp_config {
-            progress("starting the IdP");
-            if let Some(old) = self.idp.take() {
-                old.container.rm().await?;
+        match self.images.idp.clone() {
+            IdpImages::Embedded(image) => {
+                let idp_config = self.idp_config_json(case);
+                if self.idp.is_none() || idp_config != self.idp_config {
+                    progress("starting the IdP");
+                    if let Some(old) = self.idp.take() {
+                        old.container.rm().await?;
+                    }
+                    let dir = self.fresh_files(&files)?;
+                    self.start_embedded_idp(&image, &dir, &idp_config).await?;
+                    self.idp_config = idp_config;
+                }
             }
-            let dir = self.fresh_files(&files)?;
-            self.start_idp(&dir, &idp_config).await?;
-            self.idp_config = idp_config;
+            IdpImages::Authentik { .. } => {
+                let blueprint = &files.0[BLUEPRINT];
+                if self.idp.is_none() {
+                    progress(
+                        "starting authentik (postgres, worker, server; first start migrates its database)",
+                    );
+                    self.start_authentik(blueprint).await?;
+                } else if *blueprint != self.idp_config {
+                    self.apply_blueprint(blueprint).await?;
+                }
+                self.idp_config = blueprint.clone();
+            }
         }
 
         let yml = &files.0["dashboards/opensearch_dashboards.yml"];
@@ -328,20 +356,19 @@ impl Stack {
         serde_json::to_string_pretty(&config).expect("JSON")
     }
 
-    async fn start_idp(&mut self, dir: &Path, config: &str) -> Result<(), StackError> {
-        let image = match &self.images.idp {
-            IdpImages::Embedded(i) => i.clone(),
-            IdpImages::Authentik { .. } => {
-                return Err(AUTHENTIK_NOT_DRIVEN.into());
-            }
-        };
+    async fn start_embedded_idp(
+        &mut self,
+        image: &Image,
+        dir: &Path,
+        config: &str,
+    ) -> Result<(), StackError> {
         let file = dir.join("idp/config.json");
         std::fs::create_dir_all(file.parent().expect("a folder"))?;
         std::fs::write(&file, config)?;
         if nix::unistd::geteuid().is_root() {
             opensearch::chown_tree(&dir.join("idp"), IMAGE_UID)?;
         }
-        let running = Component::new("idp", &image, &self.run, &self.network)
+        let running = Component::new("idp", image, &self.run, &self.network)
             .wait(WaitFor::message_on_stdout("plain HTTP"))
             .mount(&dir.join("idp"), &format!("{STAND_INS_ETC}/idp"))
             .mount_rw(&self.run_dir.join("tokens"), TOKENS)
@@ -412,6 +439,133 @@ impl Stack {
         Ok(())
     }
 
+    /// authentik from its images, configured by the rendered blueprint only: postgres (+ redis before 2025.10),
+    /// the worker (which applies blueprints) and the server, named as the IdP (Caddy forwards to it). Ready once
+    /// the server answers and `ak apply_blueprint` has applied the case's blueprint in the worker.
+    async fn start_authentik(&mut self, blueprint: &str) -> Result<(), StackError> {
+        let IdpImages::Authentik {
+            server,
+            postgres,
+            redis,
+        } = self.images.idp.clone()
+        else {
+            unreachable!("called for authentik images only")
+        };
+        let secret = self.secrets.generate("authentik_secret_key");
+        let db_password = self.secrets.generate("postgres_password");
+        self.bootstrap_token = self.secrets.generate("authentik_bootstrap_token");
+        let blueprints = self.run_dir.join("blueprints");
+        std::fs::create_dir_all(&blueprints)?;
+        std::fs::write(blueprints.join(BLUEPRINT_FILE), blueprint)?;
+        let db = Component::new("postgres", &postgres, &self.run, &self.network)
+            .wait(WaitFor::message_on_stderr(
+                "database system is ready to accept connections",
+            ))
+            .env("POSTGRES_DB", "authentik")
+            .env("POSTGRES_USER", "authentik")
+            .env("POSTGRES_PASSWORD", &db_password)
+            .start(&self.run_dir)
+            .await?;
+        self.authentik.push(db);
+        let mut env = vec![
+            ("AUTHENTIK_SECRET_KEY".to_owned(), secret),
+            (
+                "AUTHENTIK_POSTGRESQL__HOST".into(),
+                format!("sso-harness-{}-postgres", self.run),
+            ),
+            ("AUTHENTIK_POSTGRESQL__NAME".into(), "authentik".into()),
+            ("AUTHENTIK_POSTGRESQL__USER".into(), "authentik".into()),
+            ("AUTHENTIK_POSTGRESQL__PASSWORD".into(), db_password),
+        ];
+        if let Some(redis) = redis {
+            let r = Component::new("redis", &redis, &self.run, &self.network)
+                .wait(WaitFor::message_on_stdout("Ready to accept connections"))
+                .start(&self.run_dir)
+                .await?;
+            self.authentik.push(r);
+            env.push((
+                "AUTHENTIK_REDIS__HOST".into(),
+                format!("sso-harness-{}-redis", self.run),
+            ));
+        }
+        let mut worker = Component::new("authentik-worker", &server, &self.run, &self.network)
+            .mount(&blueprints, crate::topology::AUTHENTIK_BLUEPRINTS)
+            .env("AUTHENTIK_BOOTSTRAP_TOKEN", &self.bootstrap_token)
+            .env(
+                "AUTHENTIK_BOOTSTRAP_PASSWORD",
+                &self.secrets.generate("authentik_bootstrap_password"),
+            )
+            .cmd(["worker"])
+            .startup(Duration::from_secs(300));
+        let mut srv = Component::new("idp", &server, &self.run, &self.network)
+            .cmd(["server"])
+            .publish(&[9000])
+            .startup(Duration::from_secs(300));
+        for (k, v) in &env {
+            worker = worker.env(k, v);
+            srv = srv.env(k, v);
+        }
+        self.authentik.push(worker.start(&self.run_dir).await?);
+        let server = srv.start(&self.run_dir).await?;
+        self.idp_port = server.container.get_host_port_ipv4(9000).await?;
+        self.idp = Some(server);
+        self.wait_for_authentik().await?;
+        self.apply_blueprint(blueprint).await
+    }
+
+    async fn wait_for_authentik(&self) -> Result<(), StackError> {
+        let url = format!("http://127.0.0.1:{}/-/health/ready/", self.idp_port);
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while Instant::now() < deadline {
+            if client
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        Err("authentik's server was not ready after 300 s".into())
+    }
+
+    /// Writes the case's blueprint where the worker reads blueprints and applies it now (`ak apply_blueprint`
+    /// exits non-zero when the blueprint is invalid), rather than waiting for the worker to notice the change.
+    async fn apply_blueprint(&self, blueprint: &str) -> Result<(), StackError> {
+        std::fs::write(
+            self.run_dir.join("blueprints").join(BLUEPRINT_FILE),
+            blueprint,
+        )?;
+        let worker = self
+            .authentik
+            .iter()
+            .find(|r| r.log.path.to_string_lossy().contains("authentik-worker"))
+            .expect("the worker runs with the server");
+        let path = format!(
+            "{}/{BLUEPRINT_FILE}",
+            crate::topology::AUTHENTIK_BLUEPRINTS.trim_start_matches("/blueprints/")
+        );
+        let mut exec = worker
+            .container
+            .exec(testcontainers::core::ExecCommand::new([
+                "ak",
+                "apply_blueprint",
+                path.as_str(),
+            ]))
+            .await?;
+        let output = exec.stdout_to_vec().await.unwrap_or_default();
+        match exec.exit_code().await? {
+            Some(0) => Ok(()),
+            code => Err(format!(
+                "authentik did not apply the blueprint (exit {code:?}):\n{}",
+                String::from_utf8_lossy(&output)
+            )
+            .into()),
+        }
+    }
+
     /// A client for OpenSearch's published port, and the URL it answers on (the node's name, which its
     /// certificate carries, resolved to loopback).
     fn opensearch_client(
@@ -441,8 +595,25 @@ impl Stack {
         &self.driver_url
     }
 
+    /// `host → 127.0.0.1:port` rules for a browser on this machine (Chromium's `--host-resolver-rules`).
+    pub fn host_rules(&self) -> Vec<(String, String)> {
+        let h = &self.topology.hosts;
+        vec![
+            (h.idp.clone(), format!("127.0.0.1:{}", self.caddy_port)),
+            (
+                h.dashboards.clone(),
+                format!("127.0.0.1:{}", self.caddy_port),
+            ),
+            (
+                h.opensearch.clone(),
+                format!("127.0.0.1:{}", self.opensearch_port),
+            ),
+        ]
+    }
+
     /// Removes every container, then the network.
     pub async fn stop(mut self) {
+        let authentik = std::mem::take(&mut self.authentik);
         for r in [
             Some(self.browser),
             self.dashboards.take(),
@@ -452,6 +623,7 @@ impl Stack {
         ]
         .into_iter()
         .flatten()
+        .chain(authentik)
         {
             let _ = r.container.rm().await;
         }
@@ -459,10 +631,9 @@ impl Stack {
     }
 }
 
-/// The real authentik is configured by the rendered blueprint (see `cargo xtask compose`); driving its
-/// containers from this backend is not built yet.
-const AUTHENTIK_NOT_DRIVEN: &str = "the containers backend runs the IdP from `--images local` (authentik's embedded \
-     profile) only; for the real authentik, write a bundle with `cargo xtask compose` and run it with `docker compose up`";
+/// The rendered blueprint, and its name in the folder the worker reads.
+const BLUEPRINT: &str = "authentik/blueprints/sso-harness.yaml";
+const BLUEPRINT_FILE: &str = "sso-harness.yaml";
 
 impl crate::run::Target for Stack {
     fn topology(&self) -> &Topology {
@@ -515,11 +686,22 @@ impl crate::run::Target for Stack {
     }
 
     fn dashboards_log_since(&self, offset: u64) -> Vec<String> {
-        self.dashboards
+        let lines = self
+            .dashboards
             .as_ref()
-            .map_or_else(Vec::new, |r| r.log.since(offset))
+            .map_or_else(Vec::new, |r| r.log.since(offset));
+        match self.images.dashboards {
+            DashboardsImage::StandIn(_) => lines,
+            // The real Dashboards logs JSON, every plugin's: keep its security plugin's, in the stand-in's form.
+            DashboardsImage::Official(_) => lines
+                .iter()
+                .filter_map(|l| crate::run::observe::dashboards_json_line(l))
+                .collect(),
+        }
     }
 
+    /// The embedded IdP hands the harness its tokens (a file per user); the real authentik does not, so with it
+    /// the token's shape and `authinfo` steps are not observed.
     fn last_id_token(&self, user: &str) -> Option<String> {
         std::fs::read_to_string(self.run_dir.join("tokens").join(format!("{user}.jwt"))).ok()
     }

@@ -230,9 +230,40 @@ pub fn normalise_line(line: &str, redactor: &Redactor) -> String {
     HEX.replace_all(&l, "[hash]").trim().to_owned()
 }
 
+/// A line of the real Dashboards' log (JSON, one object a line, as its container writes it) in the stand-in's form,
+/// `[level][tag…] message`; `None` for lines that are not its security plugin's.
+pub fn dashboards_json_line(line: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    let tags: Vec<&str> = v["tags"]
+        .as_array()?
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    if !tags.contains(&"securityDashboards") {
+        return None;
+    }
+    let tags: String = tags.iter().map(|t| format!("[{t}]")).collect();
+    Some(format!("{tags} {}", v["message"].as_str()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_real_dashboards_json_log_reads_like_the_stand_ins() {
+        let line = r#"{"type":"log","@timestamp":"2026-11-28T10:00:00Z","tags":["error","plugins","securityDashboards"],"pid":7,"message":"OpenId authentication failed: Error: Authentication Exception"}"#;
+        assert_eq!(
+            dashboards_json_line(line).as_deref(),
+            Some(
+                "[error][plugins][securityDashboards] OpenId authentication failed: Error: Authentication Exception"
+            )
+        );
+        let other =
+            r#"{"type":"log","tags":["info","http","server"],"message":"http server running"}"#;
+        assert_eq!(dashboards_json_line(other), None);
+        assert_eq!(dashboards_json_line("not json"), None);
+    }
 
     #[test]
     fn outcomes_follow_what_the_browser_shows() {
