@@ -1,6 +1,7 @@
 //! The harness library: scenario files, rendering of every component's configuration, certificates.
 //! See `ARCHITECTURE.md` for the map.
 
+pub mod authentik_client;
 pub mod browser;
 pub mod cache;
 pub mod caddy;

@@ -333,7 +333,7 @@ impl crate::run::Target for Stack {
         })
     }
 
-    fn last_id_token(&self, user: &str) -> Option<String> {
+    async fn last_id_token(&self, user: &str) -> Option<String> {
         self.idp.last_id_token(user)
     }
 }

@@ -101,6 +101,12 @@ async fn seed_cells_give_the_plugins_outcomes_and_stop_leaves_nothing() {
     );
     assert!(off.pass, "{:?}", off.mismatches);
     assert_eq!(off.observed.login, Some(Outcome::Success));
+    assert!(
+        on.pass && off.pass,
+        "{:?} {:?}",
+        on.mismatches,
+        off.mismatches
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -184,8 +190,7 @@ async fn clean_sweeps_what_a_killed_run_left_and_spares_live_runs() {
 }
 
 /// The official images of the report's versions (the `os-3.2` set): authentik configured by the blueprint only,
-/// the real Dashboards, the real authentik UI. Only the login outcome and OpenSearch's log are asserted: the real
-/// authentik does not hand the harness its tokens, so `token` and `authinfo` are not observed on this path.
+/// the real Dashboards, the real authentik UI; the tokens observed through authentik's headless login.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a container registry: pulls the official OpenSearch, Dashboards, authentik, postgres and Caddy images"]
 async fn seed_cells_on_the_official_images_need_a_registry() {
@@ -222,4 +227,29 @@ async fn seed_cells_on_the_official_images_need_a_registry() {
             .any(|l| l.contains("Authentication finally failed for null"))
     );
     assert_eq!(off.observed.login, Some(Outcome::Success));
+    assert!(
+        on.pass && off.pass,
+        "{:?} {:?}",
+        on.mismatches,
+        off.mismatches
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_local_image_is_named_with_the_command_that_builds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options {
+        images: Images::local("0.0.0-not-built"),
+        run_dir: dir.path().to_owned(),
+    };
+    let case = seed_case("jwe=off,roles_key=groups,auth=single");
+    let err = match Stack::start(&case, &options, &|_| {}).await {
+        Ok(_) => panic!("started without the image"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("sso-harness/opensearch:0.0.0-not-built")
+            && err.contains("cargo xtask images --opensearch-version 0.0.0-not-built"),
+        "{err}"
+    );
 }

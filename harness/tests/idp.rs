@@ -649,3 +649,51 @@ async fn switching_the_configuration_forgets_sessions_and_codes() {
     );
     assert_eq!(idp::NAME, "authentik (embedded profile)");
 }
+
+/// The harness's own client of authentik's headless login (used to observe the real authentik's tokens) gets the
+/// same kind of token a relying party gets: signed with the JWKS key, issued for the public origin it sent as Host.
+#[tokio::test]
+async fn the_harness_headless_client_gets_the_token_a_relying_party_would() {
+    let idp = start("").await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_provider(jar.clone())
+        .build()
+        .unwrap();
+    let authentik = harness::authentik_client::Authentik {
+        origin: "https://idp.sso.test",
+        http: &http,
+        jar: &jar,
+        via: &idp.base,
+    };
+    let client = harness::authentik_client::Client {
+        client_id: idp.config.client_id.clone(),
+        client_secret: idp.config.client_secret.clone(),
+        redirect_uri: REDIRECT.into(),
+        scope: "openid profile email".into(),
+    };
+    let password = idp.config.user("alice").unwrap().password.clone();
+    let token = authentik
+        .id_token(&client, "alice", &password)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let jwks = idp.get_json("/application/o/opensearch/jwks/").await;
+    let claims = verify(
+        &token,
+        &jwks,
+        "https://idp.sso.test/application/o/opensearch/",
+        "opensearch-dashboards",
+    );
+    assert_eq!(claims["preferred_username"], "alice");
+    assert_eq!(claims["groups"], json!(["admins"]));
+    let wrong = authentik
+        .id_token(&client, "alice", "not-the-password")
+        .await;
+    assert!(
+        wrong
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("the flow did not finish")),
+        "{wrong:?}"
+    );
+}

@@ -76,6 +76,8 @@ pub struct Stack {
     idp_port: u16,
     opensearch: Option<Running>,
     opensearch_key: (String, Trust),
+    /// The case the stack serves now, and its files.
+    current: Option<(Case, RunFiles)>,
     caddy: Running,
     network: Network,
 }
@@ -88,7 +90,34 @@ impl Stack {
         progress: &dyn Fn(&str),
     ) -> Result<Stack, StackError> {
         progress("connecting to the Docker engine");
-        docker::ping().await?;
+        let engine = docker::ping().await?;
+        // Local images are never pulled (there is nowhere to pull them from): say how to build a missing one
+        // instead of letting the engine try a registry.
+        let mut missing = Vec::new();
+        for image in options.images.all() {
+            let local = options.images.source == super::images::Source::Local
+                || image.name.starts_with(super::images::LOCAL_PREFIX);
+            if local && !docker::has_image(&engine, &image.to_string()).await {
+                missing.push(image.to_string());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(format!(
+                "image(s) not in the Docker engine: {}; build them with `cargo xtask images{}`",
+                missing.join(", "),
+                if options
+                    .images
+                    .opensearch
+                    .name
+                    .starts_with(super::images::LOCAL_PREFIX)
+                {
+                    format!(" --opensearch-version {}", options.images.opensearch.tag)
+                } else {
+                    String::new()
+                }
+            )
+            .into());
+        }
         std::fs::create_dir_all(&options.run_dir)?;
         let run: String = {
             use rand::distr::{Alphanumeric, SampleString};
@@ -160,6 +189,7 @@ impl Stack {
             idp_port: 0,
             opensearch: None,
             opensearch_key: (String::new(), Trust::SystemOnly),
+            current: None,
             caddy,
             network,
         };
@@ -248,6 +278,7 @@ impl Stack {
             self.start_dashboards(&dir, case).await?;
             self.dashboards_yml = yml.clone();
         }
+        self.current = Some((case.clone(), files.clone()));
         Ok(files)
     }
 
@@ -566,6 +597,50 @@ impl Stack {
         }
     }
 
+    /// A token from the real authentik for `user`, as the current case's relying party would get it.
+    async fn authentik_token(&self, user: &str) -> Option<String> {
+        let (case, files) = self.current.as_ref()?;
+        let doc = &case.document;
+        let password = self.secrets.idp_password(doc, user)?;
+        // Dashboards' own scope setting, where its yml reads here (a `root_ca` path is the container's: then the
+        // default scope).
+        let scope = crate::stand_in::Config::from_yaml(
+            &files.0["dashboards/opensearch_dashboards.yml"],
+            &self
+                .run_dir
+                .join(format!("files-{}/dashboards", self.generation)),
+        )
+        .ok()
+        .and_then(|c| c.openid)
+        .map_or_else(|| "openid profile email".to_owned(), |o| o.scope);
+        let client = crate::authentik_client::Client {
+            client_id: doc.idp.provider.client_id.clone(),
+            client_secret: self.secrets.client_secret(&doc.idp.provider),
+            redirect_uri: format!("{}/auth/openid/login", self.topology.dashboards_url()),
+            scope,
+        };
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let host = &self.topology.hosts.idp;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .tls_certs_only([reqwest::Certificate::from_pem(self.certs.ca_cert.as_bytes()).ok()?])
+            .resolve(
+                host,
+                std::net::SocketAddr::from(([127, 0, 0, 1], self.caddy_port)),
+            )
+            .build()
+            .ok()?;
+        let via = format!("https://{host}:{}", self.caddy_port);
+        let authentik = crate::authentik_client::Authentik {
+            origin: &self.topology.idp_url(),
+            http: &http,
+            jar: &jar,
+            via: &via,
+        };
+        authentik.id_token(&client, user, &password).await.ok()
+    }
+
     /// A client for OpenSearch's published port, and the URL it answers on (the node's name, which its
     /// certificate carries, resolved to loopback).
     fn opensearch_client(
@@ -700,10 +775,17 @@ impl crate::run::Target for Stack {
         }
     }
 
-    /// The embedded IdP hands the harness its tokens (a file per user); the real authentik does not, so with it
-    /// the token's shape and `authinfo` steps are not observed.
-    fn last_id_token(&self, user: &str) -> Option<String> {
-        std::fs::read_to_string(self.run_dir.join("tokens").join(format!("{user}.jwt"))).ok()
+    /// The embedded IdP hands the harness the tokens it issued (a file per user). The real authentik does not: the
+    /// harness logs the user in once more through authentik's headless API, with the relying party's client, and
+    /// reads the token it gets.
+    async fn last_id_token(&self, user: &str) -> Option<String> {
+        match &self.images.idp {
+            IdpImages::Embedded(_) => {
+                std::fs::read_to_string(self.run_dir.join("tokens").join(format!("{user}.jwt")))
+                    .ok()
+            }
+            IdpImages::Authentik { .. } => self.authentik_token(user).await,
+        }
     }
 }
 

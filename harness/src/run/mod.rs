@@ -109,7 +109,7 @@ pub async fn run_case(
                 let _ = b.close().await;
             }
             Step::Authinfo(a) => {
-                let token = stack.last_id_token(&a.user);
+                let token = stack.last_id_token(&a.user).await;
                 let (client, opensearch) = stack.opensearch()?;
                 let mut req = client.get(format!("{opensearch}/_plugins/_security/authinfo"));
                 if let Some(t) = token {
@@ -125,9 +125,13 @@ pub async fn run_case(
 
     phase("observing");
     let observed_at = Instant::now();
-    seen.token = first_user
-        .and_then(|u| stack.last_id_token(&u))
-        .map(|t| observe::token_shape(&t));
+    seen.token = match first_user {
+        Some(u) => stack
+            .last_id_token(&u)
+            .await
+            .map(|t| observe::token_shape(&t)),
+        None => None,
+    };
     let redactor = Redactor::new(stack.secrets().of_case(&case.document));
     // The node writes asynchronously: give its log a moment to catch up with what the case caused.
     let mut node_lines = stack.opensearch_log_since(node_offset);

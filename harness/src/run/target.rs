@@ -26,6 +26,8 @@ pub trait Target {
     /// The same for Dashboards (or its stand-in).
     fn dashboards_log_offset(&self) -> u64;
     fn dashboards_log_since(&self, offset: u64) -> Vec<String>;
-    /// The last id_token the IdP issued to `user` for the current case, where the IdP lets the harness see it.
-    fn last_id_token(&self, user: &str) -> Option<String>;
+    /// The id_token the IdP issues to the relying party's client for `user` in the current case: the one it last
+    /// issued where the IdP lets the harness see it (the embedded profile), else one the harness obtains from the
+    /// IdP itself with the same client (the real authentik).
+    fn last_id_token(&self, user: &str) -> impl Future<Output = Option<String>>;
 }
