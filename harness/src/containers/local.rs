@@ -136,6 +136,7 @@ pub async fn build(
         progress(&format!(
             "{image}: docker build (packages come from Debian's mirror through the host network)"
         ));
+        let previous = image_id(&image.to_string()).await;
         let mut cmd = Command::new("docker");
         // --network host: the build's apt-get reaches the same mirror as the host's apt, nothing else.
         cmd.args(["build", "--network", "host", "--label"])
@@ -147,6 +148,14 @@ pub async fn build(
             .args(["-t", &image.to_string()])
             .arg(context.path());
         run(cmd).await?;
+        // The image the tag named before is left untagged: remove it rather than let rebuilds fill the disk.
+        if let Some(old) = previous
+            && image_id(&image.to_string()).await.as_ref() != Some(&old)
+        {
+            let mut rmi = Command::new("docker");
+            rmi.args(["image", "rm", &old]);
+            let _ = crate::process::output(rmi).await;
+        }
         built.push(Built {
             image,
             took: t.elapsed(),
@@ -154,6 +163,15 @@ pub async fn build(
         });
     }
     Ok(built)
+}
+
+async fn image_id(reference: &str) -> Option<String> {
+    let mut cmd = Command::new("docker");
+    cmd.args(["image", "inspect", "--format", "{{.Id}}", reference]);
+    let out = crate::process::output(cmd).await.ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 async fn exists(reference: &str) -> bool {
@@ -238,6 +256,12 @@ async fn fill(
             let to = dir.join("sso-harness");
             std::fs::copy(harness_binary, &to)?;
             set_mode(&to, 0o755)?;
+            // A debug build carries ~300 MB of debug info the container never needs.
+            if which::which("strip").is_ok() {
+                let mut strip = Command::new("strip");
+                strip.arg("--strip-debug").arg(&to);
+                run(strip).await?;
+            }
         }
         Local::Caddy | Local::Browser => {}
     }
