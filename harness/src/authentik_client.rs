@@ -47,12 +47,17 @@ impl Authentik<'_> {
             .trim_start_matches("http://")
     }
 
-    async fn get(&self, path_and_query: &str) -> Result<reqwest::Response, HeadlessError> {
-        Ok(self
-            .http
-            .get(self.url(path_and_query))
+    /// A request to `via`, presenting itself as addressed to `origin` (as through Caddy).
+    fn request(&self, method: reqwest::Method, path_and_query: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path_and_query))
             .header(reqwest::header::HOST, self.host())
             .header("X-Forwarded-Proto", "https")
+    }
+
+    async fn get(&self, path_and_query: &str) -> Result<reqwest::Response, HeadlessError> {
+        Ok(self
+            .request(reqwest::Method::GET, path_and_query)
             .send()
             .await?)
     }
@@ -120,10 +125,7 @@ impl Authentik<'_> {
             })
             .ok_or_else(|| HeadlessError::Flow(format!("no code in {back}")))?;
         let token: Value = self
-            .http
-            .post(self.url("/application/o/token/"))
-            .header(reqwest::header::HOST, self.host())
-            .header("X-Forwarded-Proto", "https")
+            .request(reqwest::Method::POST, "/application/o/token/")
             .form(&[
                 ("grant_type", "authorization_code"),
                 ("code", &code),
@@ -152,12 +154,7 @@ impl Authentik<'_> {
         executor: &str,
         body: Value,
     ) -> Result<reqwest::Response, HeadlessError> {
-        let mut req = self
-            .http
-            .post(self.url(executor))
-            .header(reqwest::header::HOST, self.host())
-            .header("X-Forwarded-Proto", "https")
-            .json(&body);
+        let mut req = self.request(reqwest::Method::POST, executor).json(&body);
         // authentik checks CSRF on session API calls: its cookie, repeated in a header.
         if let Some(csrf) = self.csrf() {
             req = req.header("X-authentik-CSRF", csrf);

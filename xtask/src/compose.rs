@@ -49,7 +49,7 @@ pub fn run(
     if case.document.stack.idp_certificate == IdpCertificate::Public {
         runtime.block_on(async {
             let cache = harness::cache::dir();
-            let jdk = harness::opensearch::select_jdk("2", &cache).await?;
+            let jdk = harness::opensearch::jdk_for_keytool(&cache).await?;
             let store_dir = out.join("opensearch");
             let store = harness::opensearch::trust_store(&jdk, &certs.ca_cert, &store_dir).await?;
             std::fs::rename(&store, out.join(compose::TRUSTSTORE))?;

