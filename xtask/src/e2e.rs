@@ -235,10 +235,20 @@ pub fn execute(
                 }
             }
         };
-        let mut run = tokio::select! {
-            r = work => r?,
-            _ = crate::shutdown() => bail!("interrupted"),
+        let finished = tokio::select! {
+            r = work => Some(r),
+            _ = crate::shutdown() => None,
         };
+        // Dropping `work` (above, as select! ends) removed what the stack had a handle to.
+        let Some(run) = finished else {
+            if matches!(backend, Backend::Containers { .. }) {
+                containers::docker::remove_own()
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+            }
+            bail!("interrupted");
+        };
+        let mut run = run?;
         run.peak_rss_kib = peak.load(std::sync::atomic::Ordering::Relaxed);
         Ok(run)
     })

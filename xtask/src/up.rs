@@ -67,10 +67,16 @@ pub fn run(
                     images: *images,
                     run_dir: run_dir.clone(),
                 };
-                let stack = tokio::select! {
-                    s = containers::Stack::start(&case, &options, &progress) => s.map_err(|e| anyhow!("{e}"))?,
-                    _ = crate::shutdown() => return interrupted(),
+                let started = tokio::select! {
+                    s = containers::Stack::start(&case, &options, &progress) => Some(s),
+                    _ = crate::shutdown() => None,
                 };
+                let Some(stack) = started else {
+                    // A container cut short inside its start has no handle to be removed by: remove by label.
+                    containers::docker::remove_own().await.map_err(|e| anyhow!("{e}"))?;
+                    return interrupted();
+                };
+                let stack = stack.map_err(|e| anyhow!("{e}"))?;
                 spinner.finish_and_clear();
                 let rules = stack.host_rules();
                 print_summary(&case, &stack, &what, &run_dir, &rules, stack.timings.opensearch_boot);

@@ -186,15 +186,30 @@ pub struct Swept {
 
 /// Removes every container and network of earlier runs (by [`RUN_LABEL`]) whose harness process is gone.
 pub async fn sweep() -> Result<Swept, DockerError> {
-    let docker = ping().await?;
-    let filters = HashMap::from([("label", vec![RUN_LABEL])]);
-    let mut swept = Swept::default();
-    let alive = |labels: Option<&HashMap<String, String>>| {
+    let alive = |labels: &HashMap<String, String>| {
         labels
-            .and_then(|l| l.get(PID_LABEL))
+            .get(PID_LABEL)
             .and_then(|p| p.parse::<i32>().ok())
             .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
     };
+    remove_labelled(RUN_LABEL, &alive).await
+}
+
+/// Removes every container and network this process created (by its [`PID_LABEL`]). After an interruption: one
+/// cut short inside testcontainers' start exists in the engine before the harness has a handle to remove it by.
+pub async fn remove_own() -> Result<Swept, DockerError> {
+    remove_labelled(&format!("{PID_LABEL}={}", std::process::id()), &|_| false).await
+}
+
+/// Removes the containers, then the networks, that carry `label` (`key` or `key=value`), but those `keep` spares.
+async fn remove_labelled(
+    label: &str,
+    keep: &dyn Fn(&HashMap<String, String>) -> bool,
+) -> Result<Swept, DockerError> {
+    let docker = ping().await?;
+    let filters = HashMap::from([("label", vec![label])]);
+    let mut swept = Swept::default();
+    let no_labels = HashMap::new();
     let containers = docker
         .list_containers(Some(
             ListContainersOptionsBuilder::default()
@@ -204,7 +219,7 @@ pub async fn sweep() -> Result<Swept, DockerError> {
         ))
         .await?;
     for c in containers {
-        if alive(c.labels.as_ref()) {
+        if keep(c.labels.as_ref().unwrap_or(&no_labels)) {
             swept.live += 1;
             continue;
         }
@@ -236,7 +251,7 @@ pub async fn sweep() -> Result<Swept, DockerError> {
         ))
         .await?;
     for n in networks {
-        if alive(n.labels.as_ref()) {
+        if keep(n.labels.as_ref().unwrap_or(&no_labels)) {
             swept.live += 1;
             continue;
         }
