@@ -89,8 +89,36 @@ async fn seed_cells(images: Images) -> (CaseResult, CaseResult) {
     let off = run_case(&mut stack, &jwe_off, &report, &|_| {})
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    let password = harness::run::Target::secrets(&stack)
+        .idp_password(&jwe_on.document, "alice")
+        .unwrap();
     stack.stop().await;
     assert_eq!(left_in_docker(&run).await, Vec::<String>::new());
+
+    // Every container's log of the case, in its folder, redacted.
+    let logs = report.join(jwe_on.name().replace('/', "@")).join("logs");
+    for component in ["caddy", "browser", "opensearch", "idp", "dashboards"] {
+        let text = std::fs::read_to_string(logs.join(format!("{component}.log")))
+            .unwrap_or_else(|e| panic!("{component}.log: {e}"));
+        assert!(
+            !text.contains(&password),
+            "{component}.log holds a password"
+        );
+    }
+    let caddy = std::fs::read_to_string(logs.join("caddy.log")).unwrap();
+    assert!(
+        caddy.contains("dashboards.sso.test"),
+        "Caddy logged the case's requests: {caddy}"
+    );
+    assert_eq!(
+        caddy.matches("code=").count(),
+        caddy.matches("code=[code]").count(),
+        "authorization codes are redacted: {caddy}"
+    );
+    assert!(
+        caddy.contains("code=[code]"),
+        "the callback is in Caddy's log"
+    );
     (on, off)
 }
 

@@ -44,6 +44,7 @@ pub struct Timings {
 
 /// A component's container and its output.
 struct Running {
+    name: String,
     container: ContainerAsync<GenericImage>,
     log: LogFile,
 }
@@ -572,7 +573,7 @@ impl Stack {
         let worker = self
             .authentik
             .iter()
-            .find(|r| r.log.path.to_string_lossy().contains("authentik-worker"))
+            .find(|r| r.name == "authentik-worker")
             .expect("the worker runs with the server");
         let path = format!(
             "{}/{BLUEPRINT_FILE}",
@@ -655,6 +656,16 @@ impl Stack {
                 self.topology.hosts.opensearch, self.opensearch_port
             ),
         ))
+    }
+
+    /// Every container of the run.
+    fn running(&self) -> impl Iterator<Item = &Running> {
+        [&self.caddy, &self.browser]
+            .into_iter()
+            .chain(self.opensearch.as_ref())
+            .chain(self.idp.as_ref())
+            .chain(&self.authentik)
+            .chain(self.dashboards.as_ref())
     }
 
     /// The names of the run's containers and network (for `up` and for tests that check nothing is left).
@@ -773,6 +784,18 @@ impl crate::run::Target for Stack {
                 .filter_map(|l| crate::run::observe::dashboards_json_line(l))
                 .collect(),
         }
+    }
+
+    fn component_logs(&self) -> Vec<(String, u64)> {
+        self.running()
+            .map(|r| (r.name.clone(), r.log.offset()))
+            .collect()
+    }
+
+    fn component_log_since(&self, name: &str, offset: u64) -> Vec<String> {
+        self.running()
+            .find(|r| r.name == name)
+            .map_or_else(Vec::new, |r| r.log.since(offset))
     }
 
     /// The embedded IdP hands the harness the tokens it issued (a file per user). The real authentik does not: the
@@ -901,6 +924,10 @@ impl Component {
             &logs.join(format!("{}-{}.log", self.name, container.id())),
         )
         .await?;
-        Ok(Running { container, log })
+        Ok(Running {
+            name: self.name,
+            container,
+            log,
+        })
     }
 }

@@ -74,6 +74,7 @@ pub async fn run_case(
     let config_swap = begun.elapsed();
     let node_offset = stack.opensearch_log_offset();
     let dashboards_offset = stack.dashboards_log_offset();
+    let component_offsets = stack.component_logs();
     let dir = report.join(case.name().replace('/', "@"));
     std::fs::create_dir_all(&dir)?;
 
@@ -173,6 +174,18 @@ pub async fn run_case(
         &redactor,
         if result.pass { None } else { screenshot },
     )?;
+    for (name, offset) in component_offsets {
+        let lines: Vec<String> = stack
+            .component_log_since(&name, offset)
+            .iter()
+            .map(|l| observe::normalise_line(l, &redactor))
+            .collect();
+        std::fs::create_dir_all(dir.join("logs"))?;
+        std::fs::write(
+            dir.join("logs").join(format!("{name}.log")),
+            lines.join("\n"),
+        )?;
+    }
     Ok(result)
 }
 

@@ -169,6 +169,9 @@ static NODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[harness-node\] ")
 static ADDRESS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b").expect("regex"));
 static PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.sso\.test:\d+").expect("regex"));
+/// An authorization code or state in a logged URL (Caddy's access log): one-time values, but credentials while fresh.
+static CODE_OR_STATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([?&](code|state)=)[^&\s\x22]+").expect("regex"));
 static HEX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[0-9a-f]{32,}\b").expect("regex"));
 static SECURITY_LOGGER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\]\[(TRACE|DEBUG|INFO |WARN |ERROR)\]\[(o\.o\.s|c\.a\.d)\.").expect("regex")
@@ -222,7 +225,8 @@ fn sorted_entries(lines: &[String]) -> Vec<String> {
 
 /// One log line normalised and redacted.
 pub fn normalise_line(line: &str, redactor: &Redactor) -> String {
-    let l = TIMESTAMP.replace(line, "");
+    let l = CODE_OR_STATE.replace_all(line, "$1[$2]");
+    let l = TIMESTAMP.replace(&l, "");
     let l = NODE.replace(&l, "");
     let l = redactor.redact(&l);
     let l = PORT.replace_all(&l, ".sso.test:[port]");
@@ -249,6 +253,16 @@ pub fn dashboards_json_line(line: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_and_states_in_logged_urls_are_redacted() {
+        let r = Redactor::new(Vec::new());
+        let line = r#"{"uri":"/auth/openid/login?code=Zm9vYmFy-xyz_1&state=oP0kU8XiIw5Ul5q8Mnj5v1","x":1}"#;
+        assert_eq!(
+            normalise_line(line, &r),
+            r#"{"uri":"/auth/openid/login?code=[code]&state=[state]","x":1}"#
+        );
+    }
 
     #[test]
     fn the_real_dashboards_json_log_reads_like_the_stand_ins() {

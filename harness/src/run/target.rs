@@ -26,6 +26,14 @@ pub trait Target {
     /// The same for Dashboards (or its stand-in).
     fn dashboards_log_offset(&self) -> u64;
     fn dashboards_log_since(&self, offset: u64) -> Vec<String>;
+    /// Every component's own log where the backend keeps one (containers: each container's output): its name and
+    /// where it has got to. A case's folder gets each one's lines written while the case ran (`logs/<name>.log`).
+    fn component_logs(&self) -> Vec<(String, u64)> {
+        Vec::new()
+    }
+    fn component_log_since(&self, _name: &str, _offset: u64) -> Vec<String> {
+        Vec::new()
+    }
     /// The id_token the IdP issues to the relying party's client for `user` in the current case: the one it last
     /// issued where the IdP lets the harness see it (the embedded profile), else one the harness obtains from the
     /// IdP itself with the same client (the real authentik).
