@@ -61,8 +61,17 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
             selected.len()
         );
     }
-    // Cases that need another trust store restart OpenSearch: run them together, at the end.
-    cases.sort_by_key(|c| c.document.stack.idp_certificate == IdpCertificate::Private);
+    // Order for few restarts (stable: file order otherwise). Another trust store restarts OpenSearch: those cases
+    // run together, at the end. Then cases that share Dashboards' settings, then the IdP's, run next to each other:
+    // a change of either restarts that component (its container, on the containers backend).
+    cases.sort_by_cached_key(|c| {
+        let d = &c.document;
+        (
+            d.stack.idp_certificate == IdpCertificate::Private,
+            serde_json::to_string(&d.dashboards).unwrap_or_default(),
+            serde_json::to_string(&d.idp).unwrap_or_default(),
+        )
+    });
     let report_dir = args
         .report
         .clone()
