@@ -77,17 +77,7 @@ fn year_minor(version: &str) -> Option<(u32, u32)> {
 
 /// Reads and loads the versions file; `path` is shown in diagnostics as given.
 pub fn load_path(path: &Path) -> Result<Versions, Vec<Diagnostic>> {
-    let shown = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => load(&SourceFile { path: shown, text }),
-        Err(e) => Err(vec![Diagnostic {
-            path: shown,
-            span: None,
-            message: format!("cannot read the versions file: {e}"),
-            help: None,
-            line_text: String::new(),
-        }]),
-    }
+    load(&SourceFile::read(path, "versions file")?)
 }
 
 /// Loads a versions file: the shape (unknown and missing keys, types), then every set's name and versions.

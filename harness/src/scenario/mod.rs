@@ -72,17 +72,7 @@ const CASE_DEFINITIONS: &[&str] = &["name", "expect", "variants", "matrix", "exp
 
 /// Reads and loads one file; `path` is shown in diagnostics as given.
 pub fn load_path(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
-    let shown = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => load(&SourceFile { path: shown, text }),
-        Err(e) => Err(vec![Diagnostic {
-            path: shown,
-            span: None,
-            message: format!("cannot read the scenario file: {e}"),
-            help: None,
-            line_text: String::new(),
-        }]),
-    }
+    load(&SourceFile::read(path, "scenario file")?)
 }
 
 /// Loads several files and checks that scenario names are unique among them.

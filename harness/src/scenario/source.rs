@@ -113,6 +113,24 @@ pub struct SourceFile {
     pub text: String,
 }
 
+impl SourceFile {
+    /// Reads `path` (shown in diagnostics as given); `what` names the file in the error, e.g. "scenario file".
+    /// The error is a list, as every loader's.
+    pub fn read(path: &std::path::Path, what: &str) -> Result<SourceFile, Vec<Diagnostic>> {
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(SourceFile { path: shown, text }),
+            Err(e) => Err(vec![Diagnostic {
+                path: shown,
+                span: None,
+                message: format!("cannot read the {what}: {e}"),
+                help: None,
+                line_text: String::new(),
+            }]),
+        }
+    }
+}
+
 /// An error in a scenario file, shown the way compilers show them:
 ///
 /// ```text
