@@ -92,6 +92,15 @@ pub struct RunCertificates {
 }
 
 impl RunCertificates {
+    /// The site certificates Caddy presents, as SPKI hashes (base64 SHA-256): what the harness's browser trusts like
+    /// the run CA.
+    pub fn site_spkis(&self) -> Vec<String> {
+        [&self.idp_site.cert, &self.dashboards_site.cert]
+            .iter()
+            .map(|c| spki_sha256_base64(c))
+            .collect()
+    }
+
     pub fn generate(hosts: &Hostnames) -> Result<Self, rcgen::Error> {
         let now = OffsetDateTime::now_utc();
         let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;

@@ -13,7 +13,7 @@ use crate::certs::RunCertificates;
 use crate::idp;
 use crate::opensearch::{self, Distribution, Node, Trust};
 use crate::process::free_port;
-use crate::render::{Inputs, RunFiles, placeholder_values, render};
+use crate::render::{Inputs, RunFiles, render};
 use crate::scenario::{Case, IdpCertificate};
 use crate::secrets::Secrets;
 use crate::stand_in;
@@ -116,7 +116,7 @@ impl Stack {
             "starting OpenSearch {version} (Java {})",
             jdk.major
         ));
-        let trust = trust_of(case);
+        let trust = Trust::of(case);
         let node = Node::start(
             &dist,
             &jdk,
@@ -130,7 +130,10 @@ impl Stack {
 
         progress("starting the embedded IdP and Caddy");
         let idp_listener = tokio::net::TcpListener::bind(("127.0.0.1", ports.idp)).await?;
-        let idp = idp::Server::start(idp_config(case, &topology, &certs, &secrets), idp_listener)?;
+        let idp = idp::Server::start(
+            idp::Config::for_run(&case.document, &topology, &certs, &secrets),
+            idp_listener,
+        )?;
         let caddy = Caddy::start(&files, &topology, &options.run_dir.join("caddy")).await?;
         progress("starting chromedriver");
         let driver = Chromedriver::start().await?;
@@ -167,7 +170,10 @@ impl Stack {
             certs: &self.certs,
             secrets: &self.secrets,
         })?;
-        let key = (files.0["opensearch/opensearch.yml"].clone(), trust_of(case));
+        let key = (
+            files.0["opensearch/opensearch.yml"].clone(),
+            Trust::of(case),
+        );
         if key != self.node_key {
             if let Some(node) = self.node.take() {
                 node.stop();
@@ -183,8 +189,12 @@ impl Stack {
         let admin =
             opensearch::client(&self.certs.ca_cert, &self.topology, Some(&self.certs.admin))?;
         opensearch::apply_security(&admin, &self.topology.opensearch_url(), &files).await?;
-        self.idp
-            .set_config(idp_config(case, &self.topology, &self.certs, &self.secrets));
+        self.idp.set_config(idp::Config::for_run(
+            &case.document,
+            &self.topology,
+            &self.certs,
+            &self.secrets,
+        ));
         let yml = &files.0["dashboards/opensearch_dashboards.yml"];
         if self.stand_in.is_none() || *yml != self.stand_in_yml {
             if let Some(s) = self.stand_in.take() {
@@ -265,14 +275,6 @@ impl Stack {
             .collect()
     }
 
-    /// The site certificates Caddy presents, as SPKI hashes for the browser (the instrument trusts the run CA).
-    pub fn trusted_spki(&self) -> Vec<String> {
-        [&self.certs.idp_site.cert, &self.certs.dashboards_site.cert]
-            .iter()
-            .map(|c| crate::certs::spki_sha256_base64(c))
-            .collect()
-    }
-
     /// Stops everything (also done by drop, without waiting for the servers).
     pub async fn stop(mut self) {
         if let Some(s) = self.stand_in.take() {
@@ -302,7 +304,7 @@ impl crate::run::Target for Stack {
             self.driver.url(),
             browser::Options {
                 host_rules: self.host_rules(),
-                trusted_spki: self.trusted_spki(),
+                trusted_spki: self.certs.site_spkis(),
                 remote: false,
             },
         )
@@ -336,28 +338,6 @@ impl crate::run::Target for Stack {
     async fn last_id_token(&self, user: &str) -> Option<String> {
         self.idp.last_id_token(user)
     }
-}
-
-fn trust_of(case: &Case) -> Trust {
-    match case.document.stack.idp_certificate {
-        IdpCertificate::Public => Trust::SystemAndRunCa,
-        IdpCertificate::Private => Trust::SystemOnly,
-    }
-}
-
-fn idp_config(
-    case: &Case,
-    topology: &Topology,
-    certs: &RunCertificates,
-    secrets: &Secrets,
-) -> idp::Config {
-    let doc = &case.document;
-    idp::Config::from_case(
-        doc,
-        certs,
-        secrets,
-        &placeholder_values(doc, topology, certs, secrets),
-    )
 }
 
 /// OpenSearch runs as `nobody` when the harness is root: the run folder must be reachable for it.

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use harness::certs::RunCertificates;
 use harness::idp::{self, Config, Server};
-use harness::render::placeholder_values;
 use harness::secrets::Secrets;
 use harness::select;
 use harness::topology::{Ports, Topology};
@@ -42,13 +41,7 @@ pub fn serve(
             let certs =
                 RunCertificates::generate(&topology.hosts).context("generating key pairs")?;
             let secrets = Secrets::random();
-            let doc = &case.document;
-            let config = Config::from_case(
-                doc,
-                &certs,
-                &secrets,
-                &placeholder_values(doc, &topology, &certs, &secrets),
-            );
+            let config = Config::for_run(&case.document, &topology, &certs, &secrets);
             (case.name(), config)
         }
     };

@@ -17,7 +17,7 @@ use crate::browser;
 use crate::certs::RunCertificates;
 use crate::idp;
 use crate::opensearch::{self, Trust};
-use crate::render::{Inputs, RunFiles, placeholder_values, render};
+use crate::render::{Inputs, RunFiles, render};
 use crate::run::StackError;
 use crate::scenario::{Case, IdpCertificate};
 use crate::secrets::Secrets;
@@ -214,10 +214,7 @@ impl Stack {
             certs: &self.certs,
             secrets: &self.secrets,
         })?;
-        let trust = match case.document.stack.idp_certificate {
-            IdpCertificate::Public => Trust::SystemAndRunCa,
-            IdpCertificate::Private => Trust::SystemOnly,
-        };
+        let trust = Trust::of(case);
         let key = (files.0["opensearch/opensearch.yml"].clone(), trust);
         let restart_opensearch = self.opensearch.is_none() || key != self.opensearch_key;
         if restart_opensearch {
@@ -378,13 +375,8 @@ impl Stack {
     }
 
     fn idp_config_json(&self, case: &Case) -> String {
-        let doc = &case.document;
-        let config = idp::Config::from_case(
-            doc,
-            &self.certs,
-            &self.secrets,
-            &placeholder_values(doc, &self.topology, &self.certs, &self.secrets),
-        );
+        let config =
+            idp::Config::for_run(&case.document, &self.topology, &self.certs, &self.secrets);
         serde_json::to_string_pretty(&config).expect("JSON")
     }
 
@@ -744,10 +736,7 @@ impl crate::run::Target for Stack {
                     (h.dashboards.clone(), self.caddy_ip.clone()),
                     (h.opensearch.clone(), self.opensearch_ip.clone()),
                 ],
-                trusted_spki: [&self.certs.idp_site.cert, &self.certs.dashboards_site.cert]
-                    .iter()
-                    .map(|c| crate::certs::spki_sha256_base64(c))
-                    .collect(),
+                trusted_spki: self.certs.site_spkis(),
                 remote: true,
             },
         )

@@ -125,6 +125,21 @@ impl Config {
         }
     }
 
+    /// The provider of a case in a run: [`Config::from_case`] with the placeholder values of the run's topology.
+    pub fn for_run(
+        doc: &Document,
+        topology: &crate::topology::Topology,
+        certs: &RunCertificates,
+        secrets: &Secrets,
+    ) -> Self {
+        Self::from_case(
+            doc,
+            certs,
+            secrets,
+            &crate::render::placeholder_values(doc, topology, certs, secrets),
+        )
+    }
+
     /// Whether `uri` is an allowed redirect URI (strict: the exact string; regex: a full match).
     pub fn allows_redirect(&self, uri: &str) -> bool {
         self.redirect_uris.iter().any(|r| match r.matching_mode {

@@ -46,6 +46,16 @@ pub enum Trust {
     SystemOnly,
 }
 
+impl Trust {
+    /// What a case's `idp_certificate` asks of the node's trust store.
+    pub fn of(case: &crate::scenario::Case) -> Trust {
+        match case.document.stack.idp_certificate {
+            crate::scenario::IdpCertificate::Public => Trust::SystemAndRunCa,
+            crate::scenario::IdpCertificate::Private => Trust::SystemOnly,
+        }
+    }
+}
+
 pub struct Node {
     process: ProcessGroup,
     dir: PathBuf,
