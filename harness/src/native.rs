@@ -14,6 +14,7 @@ use crate::idp;
 use crate::opensearch::{self, Distribution, Node, Trust};
 use crate::process::free_port;
 use crate::render::{Inputs, RunFiles, render};
+use crate::run::{Applied, Refusal};
 use crate::scenario::{Case, IdpCertificate};
 use crate::secrets::Secrets;
 use crate::stand_in;
@@ -39,6 +40,9 @@ pub enum StackError {
     Certs(#[from] rcgen::Error),
     #[error("Dashboards stand-in: {0}")]
     StandIn(String),
+    /// The stand-in refused the case's configuration as Dashboards does at start-up (its own message).
+    #[error("Dashboards stand-in refused to start: {0}")]
+    StandInRefused(stand_in::ConfigError),
     #[error("OpenSearch client: {0}")]
     Client(#[from] reqwest::Error),
     #[error("{0}")]
@@ -75,6 +79,8 @@ pub struct Stack {
     stand_in: Option<stand_in::Server>,
     stand_in_yml: String,
     driver: Chromedriver,
+    /// Paths of the IdP and the stand-in answered slower on purpose (`slow_down`), kept across stand-in restarts.
+    slow: Vec<(String, Duration)>,
 }
 
 impl Stack {
@@ -138,7 +144,7 @@ impl Stack {
         progress("starting chromedriver");
         let driver = Chromedriver::start().await?;
 
-        let mut stack = Stack {
+        let stack = Stack {
             node_key: (files.0["opensearch/opensearch.yml"].clone(), trust),
             node: Some(node),
             topology,
@@ -156,14 +162,17 @@ impl Stack {
             stand_in: None,
             stand_in_yml: String::new(),
             driver,
+            slow: Vec::new(),
         };
-        progress("applying the case's security configuration");
-        stack.apply(case).await?;
+        // The case itself is applied by the first `apply`: a configuration it refuses is that case's outcome, not
+        // a failed start.
         Ok(stack)
     }
 
-    /// Makes the running stack serve `case`: restarts only what must restart. Returns the case's files.
-    pub async fn apply(&mut self, case: &Case) -> Result<RunFiles, StackError> {
+    /// Makes the running stack serve `case`: restarts only what must restart. Returns the case's files, and the
+    /// stand-in's refusal when it would not start on the case's `opensearch_dashboards.yml` as Dashboards would
+    /// not. After a failure the next `apply` starts whatever this one left stopped.
+    pub async fn apply(&mut self, case: &Case) -> Result<Applied, StackError> {
         let files = render(&Inputs {
             case,
             topology: &self.topology,
@@ -174,7 +183,7 @@ impl Stack {
             files.0["opensearch/opensearch.yml"].clone(),
             Trust::of(case),
         );
-        if key != self.node_key {
+        if key != self.node_key || self.node.is_none() {
             if let Some(node) = self.node.take() {
                 node.stop();
             }
@@ -200,10 +209,24 @@ impl Stack {
             if let Some(s) = self.stand_in.take() {
                 s.stop().await;
             }
-            self.stand_in = Some(self.start_stand_in(&files, case).await?);
+            self.stand_in_yml.clear();
+            match self.start_stand_in(&files, case).await {
+                Ok(s) => {
+                    s.delays().set(&self.slow);
+                    self.stand_in = Some(s);
+                }
+                Err(StackError::StandInRefused(e)) => {
+                    let refused = Some(Refusal {
+                        component: stand_in::NAME.to_owned(),
+                        message: e.to_string(),
+                    });
+                    return Ok(Applied { files, refused });
+                }
+                Err(e) => return Err(e),
+            }
             self.stand_in_yml = yml.clone();
         }
-        Ok(files)
+        Ok(Applied::serving(files))
     }
 
     async fn start_stand_in(
@@ -219,7 +242,11 @@ impl Stack {
         }
         let config =
             stand_in::Config::from_yaml(&files.0["dashboards/opensearch_dashboards.yml"], &dir)
-                .map_err(|e| StackError::StandIn(e.to_string()))?;
+                .map_err(|e| match e {
+                    // Valid for Dashboards: the harness cannot judge this case.
+                    stand_in::ConfigError::Unsupported(_) => StackError::StandIn(e.to_string()),
+                    refused => StackError::StandInRefused(refused),
+                })?;
         let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
         let hosts = &self.topology.hosts;
         let upstreams = stand_in::Upstreams {
@@ -239,6 +266,16 @@ impl Stack {
         stand_in::Server::start(config, upstreams, listener)
             .await
             .map_err(|e| StackError::StandIn(e.to_string()))
+    }
+
+    /// Makes the IdP and the Dashboards stand-in wait `delay` before answering each of `paths` (their own paths,
+    /// e.g. `/application/o/token/`, `/auth/login`): the observer's tests of a slow backend.
+    pub fn slow_down(&mut self, paths: &[&str], delay: Duration) {
+        self.slow = paths.iter().map(|p| (p.to_string(), delay)).collect();
+        self.idp.delays().set(&self.slow);
+        if let Some(s) = &self.stand_in {
+            s.delays().set(&self.slow);
+        }
     }
 
     pub fn node(&self) -> &Node {
@@ -295,7 +332,7 @@ impl crate::run::Target for Stack {
         &self.secrets
     }
 
-    async fn apply(&mut self, case: &Case) -> Result<RunFiles, crate::run::StackError> {
+    async fn apply(&mut self, case: &Case) -> Result<Applied, crate::run::StackError> {
         Ok(Stack::apply(self, case).await?)
     }
 

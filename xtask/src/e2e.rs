@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use harness::containers::images::{DashboardsImage, IdpImages, Images, Source};
 use harness::run::report;
-use harness::run::{CaseResult, Target, run_case};
+use harness::run::{CaseResult, Status, Target, run_case};
 use harness::scenario::{Case, IdpCertificate, wire_name};
 use harness::{containers, native};
 use harness::{idp, select, stand_in};
@@ -107,8 +107,8 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
     print_table(&results);
     let passed = results.iter().filter(|r| r.pass).count();
     println!(
-        "{passed} passed, {} failed in {:.1} s — report: {}",
-        results.len() - passed,
+        "{} in {:.1} s — report: {}",
+        counts(&results),
         began.elapsed().as_secs_f64(),
         report_dir.display()
     );
@@ -124,6 +124,21 @@ pub struct Execution {
     pub results: Vec<CaseResult>,
     pub opensearch_boot: Duration,
     pub peak_rss_kib: u64,
+}
+
+impl Execution {
+    /// The stack did not start: every case is an `error` with that reason (the report still gets written).
+    fn not_started(cases: &[Case], why: &str) -> Execution {
+        let reason = format!("the stack did not start: {why}");
+        Execution {
+            results: cases
+                .iter()
+                .map(|c| CaseResult::unjudged(c, Status::Error, reason.clone()))
+                .collect(),
+            opensearch_boot: Duration::ZERO,
+            peak_rss_kib: 0,
+        }
+    }
 }
 
 /// Which backend runs the cases, and with what.
@@ -195,9 +210,11 @@ pub fn execute(
                         opensearch_version: opensearch.clone(),
                         run_dir: stack_dir.path().to_owned(),
                     };
-                    let mut stack = native::Stack::start(&cases[0], &options, &progress)
-                        .await
-                        .map_err(|e| anyhow!("{e}"))?;
+                    let mut stack = match native::Stack::start(&cases[0], &options, &progress).await
+                    {
+                        Ok(s) => s,
+                        Err(e) => return Ok(Execution::not_started(cases, &e.to_string())),
+                    };
                     // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled.
                     let groups = stack.process_groups();
                     let sampler = {
@@ -230,9 +247,11 @@ pub fn execute(
                         images: (**images).clone(),
                         run_dir: stack_dir.path().to_owned(),
                     };
-                    let mut stack = containers::Stack::start(&cases[0], &options, &progress)
-                        .await
-                        .map_err(|e| anyhow!("{e}"))?;
+                    let mut stack =
+                        match containers::Stack::start(&cases[0], &options, &progress).await {
+                            Ok(s) => s,
+                            Err(e) => return Ok(Execution::not_started(cases, &e.to_string())),
+                        };
                     let results = run_all(&mut stack, cases, report_dir, keep_going, bar).await;
                     let opensearch_boot = stack.timings.opensearch_boot;
                     stack.stop().await;
@@ -263,6 +282,8 @@ pub fn execute(
     })
 }
 
+/// Runs every case, in order. A case that errs never stops the others; without `keep_going` the first case that
+/// does not pass (fails or errs) stops the run, and the cases left are `not_run`.
 async fn run_all(
     stack: &mut impl Target,
     cases: &[Case],
@@ -271,33 +292,64 @@ async fn run_all(
     bar: &ProgressBar,
 ) -> Result<Vec<CaseResult>> {
     let mut results: Vec<CaseResult> = Vec::new();
+    let mut stopped = false;
     for case in cases {
+        if stopped {
+            results.push(CaseResult::unjudged(
+                case,
+                Status::NotRun,
+                "stopped after the first failure (--keep-going runs the rest)",
+            ));
+            continue;
+        }
         bar.set_message(case.name());
         let r = run_case(stack, case, &report_dir.join("cases"), &|p| {
             bar.set_message(format!("{} — {p}", case.name()))
         })
         .await
-        .map_err(|e| anyhow!("{}: {e}", case.name()))?;
+        .map_err(|e| anyhow!("{}: writing its report folder: {e}", case.name()))?;
         let lines: String = r
-            .mismatches
+            .reason
             .iter()
+            .chain(&r.mismatches)
             .map(|m| format!("\n       {m}"))
             .collect();
         bar.println(format!(
             "{} {} ({} ms){lines}",
-            if r.pass { "pass" } else { "FAIL" },
+            status_word(r.status),
             r.name(),
             r.duration_ms
         ));
         bar.inc(1);
-        let failed = !r.pass;
-        results.push(r);
-        if failed && !keep_going {
+        if !r.pass && !keep_going {
             bar.println("stopping at the first failure (--keep-going runs the rest)");
-            break;
+            stopped = true;
         }
+        results.push(r);
     }
     Ok(results)
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Fail => "FAIL",
+        Status::NotRun => "not run",
+        Status::Error => "ERROR",
+    }
+}
+
+/// "11 passed, 1 failed, 2 not run, 1 error"
+pub fn counts(results: &[CaseResult]) -> String {
+    let n = |s: Status| results.iter().filter(|r| r.status == s).count();
+    let errors = n(Status::Error);
+    format!(
+        "{} passed, {} failed, {} not run, {errors} error{}",
+        n(Status::Pass),
+        n(Status::Fail),
+        n(Status::NotRun),
+        if errors == 1 { "" } else { "s" }
+    )
 }
 
 fn print_table(results: &[CaseResult]) {
@@ -311,7 +363,7 @@ fn print_table(results: &[CaseResult]) {
             r.name(),
             name(r.expected.login),
             name(r.observed.login),
-            (if r.pass { "pass" } else { "FAIL" }).to_owned(),
+            status_word(r.status).to_owned(),
             r.duration_ms.to_string(),
         ]);
     }

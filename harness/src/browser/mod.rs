@@ -2,6 +2,7 @@
 //! not a system under test: one fresh profile per session, test hostnames mapped to loopback.
 
 pub mod authentik;
+pub mod network_log;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -149,9 +150,14 @@ fn capabilities(options: &Options, profile: Option<PathBuf>) -> serde_json::Map<
             options.trusted_spki.join(",")
         ));
     }
+    let (logging, perf_logging) = network_log::capabilities();
+    // `none`: navigation commands return at once. The observer decides when a page has settled (from the network
+    // and the page itself); chromedriver's own wait would hang on pages whose script navigates on.
     let caps = json!({
         "browserName": "chrome",
-        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
+        "pageLoadStrategy": "none",
+        "goog:loggingPrefs": logging,
+        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args, "perfLoggingPrefs": perf_logging },
     });
     caps.as_object().cloned().expect("an object")
 }

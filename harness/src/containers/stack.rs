@@ -722,8 +722,10 @@ impl crate::run::Target for Stack {
         &self.secrets
     }
 
-    async fn apply(&mut self, case: &Case) -> Result<RunFiles, StackError> {
-        Stack::apply(self, case).await
+    async fn apply(&mut self, case: &Case) -> Result<crate::run::Applied, StackError> {
+        Ok(crate::run::Applied::serving(
+            Stack::apply(self, case).await?,
+        ))
     }
 
     fn browser(&self) -> (String, browser::Options) {

@@ -220,6 +220,11 @@ impl Server {
     }
 
     /// Switches to another case's provider; sessions, codes and tokens of the previous one are forgotten.
+    /// Where tests make its answers slower (`serve::Delays`).
+    pub fn delays(&self) -> &crate::serve::Delays {
+        self.server.delays()
+    }
+
     pub fn set_config(&self, config: Config) {
         *self.state.config.write().expect("config lock") = Arc::new(config);
         *self.state.store.lock().expect("store lock") = store::Store::default();

@@ -1,23 +1,24 @@
 //! Running cases on a stack: apply the case, drive the steps with a real browser, observe, judge, write the case's
 //! folder. The pure parts are `observe` and `judge`.
 
+pub mod hops;
 pub mod judge;
+pub mod login;
 pub mod observe;
 pub mod report;
 mod target;
 
-pub use target::{StackError, Target};
+pub use target::{Applied, Refusal, StackError, Target};
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, Locator};
 use serde::Serialize;
 
 use crate::browser::{self, Browser};
 use crate::redact::Redactor;
-use crate::scenario::{Case, Expect, LoginMethod, Step};
-use observe::{Authinfo, Observation};
+use crate::scenario::{Case, Expect, LoginMethod, Outcome, Step};
+use observe::{Authinfo, Hosts, Observation};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -39,11 +40,29 @@ pub struct Timings {
     pub observation_ms: u128,
 }
 
+/// A case's status (`SCENARIOS.md` v1.1, "A case's status").
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Judged, and every expectation held.
+    Pass,
+    /// Judged, and some expectation did not hold.
+    Fail,
+    /// Not run (its `requires` not met, or the run stopped before it): `reason` says which.
+    NotRun,
+    /// The harness could not run it (a start failed, the stack could not apply its configuration): `reason`.
+    Error,
+}
+
 /// One case, judged (the shape of `results.json`'s entries).
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseResult {
     pub scenario: String,
     pub variant: Option<String>,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `status == pass` (kept from v1).
     pub pass: bool,
     pub duration_ms: u128,
     pub timings: Timings,
@@ -59,31 +78,86 @@ impl CaseResult {
             None => self.scenario.clone(),
         }
     }
+
+    /// A case that was not judged: `not_run` or `error`, with the reason.
+    pub fn unjudged(case: &Case, status: Status, reason: impl Into<String>) -> CaseResult {
+        CaseResult {
+            scenario: case.scenario.clone(),
+            variant: case.variant.clone(),
+            status,
+            reason: Some(reason.into()),
+            pass: false,
+            duration_ms: 0,
+            timings: Timings::default(),
+            expected: case.expect.clone(),
+            observed: Observation::default(),
+            mismatches: Vec::new(),
+        }
+    }
 }
 
-/// Runs `case` on the stack and writes its folder under `report`. `phase` hears which phase the case is in.
+/// Runs `case` on the stack and writes its folder under `report`. `phase` hears which phase the case is in. A
+/// case the stack cannot serve comes back with status `error` (and its folder), never as an `Err`: that is kept
+/// for the report folder itself failing.
 pub async fn run_case(
     stack: &mut impl Target,
     case: &Case,
     report: &Path,
     phase: &dyn Fn(&str),
+) -> Result<CaseResult, std::io::Error> {
+    let begun = Instant::now();
+    let dir = report.join(case.name().replace('/', "@"));
+    std::fs::create_dir_all(&dir)?;
+    let redactor = Redactor::new(stack.secrets().of_case(&case.document));
+    match judged(stack, case, &dir, &redactor, phase).await {
+        Ok(result) => Ok(result),
+        Err(e) => {
+            let mut r = CaseResult::unjudged(case, Status::Error, redactor.redact(&e.to_string()));
+            r.duration_ms = begun.elapsed().as_millis();
+            std::fs::write(
+                dir.join("result.json"),
+                serde_json::to_string_pretty(&r).expect("JSON"),
+            )?;
+            Ok(r)
+        }
+    }
+}
+
+async fn judged(
+    stack: &mut impl Target,
+    case: &Case,
+    dir: &Path,
+    redactor: &Redactor,
+    phase: &dyn Fn(&str),
 ) -> Result<CaseResult, RunError> {
     let begun = Instant::now();
     phase("applying the configuration");
-    let files = stack.apply(case).await?;
+    let applied = stack.apply(case).await?;
     let config_swap = begun.elapsed();
     let node_offset = stack.opensearch_log_offset();
     let dashboards_offset = stack.dashboards_log_offset();
     let component_offsets = stack.component_logs();
-    let dir = report.join(case.name().replace('/', "@"));
-    std::fs::create_dir_all(&dir)?;
 
     phase("logging in");
     let login_started = Instant::now();
     let mut seen = Observation::default();
     let mut first_user = None;
     let mut screenshot = None;
-    for step in &case.document.steps {
+    if let Some(refusal) = &applied.refused {
+        // The real component would not have started either: nothing to log in to.
+        seen.login = Some(Outcome::Unavailable);
+        seen.login_detail = Some(format!(
+            "{} refused to start: {}",
+            refusal.component,
+            redactor.redact(&refusal.message)
+        ));
+    }
+    for step in case
+        .document
+        .steps
+        .iter()
+        .filter(|_| applied.refused.is_none())
+    {
         match step {
             Step::Login(l) => {
                 first_user.get_or_insert_with(|| l.user.clone());
@@ -100,14 +174,27 @@ pub async fn run_case(
                 };
                 let (driver, options) = stack.browser();
                 let b = Browser::open(&driver, &options).await?;
-                let end = login(&b.client, stack, l.method, &l.user, &password).await?;
-                let (outcome, detail) =
-                    observe::classify(&end.0, &end.1, &stack.topology().hosts.idp);
-                seen.login = Some(outcome);
-                seen.login_detail = Some(detail);
-                seen.final_url = Some(observe::normalise_url(&end.0));
+                let topology = stack.topology();
+                let hosts = Hosts {
+                    dashboards: &topology.hosts.dashboards,
+                    idp: &topology.hosts.idp,
+                };
+                let ended = login::login(
+                    &b.client,
+                    &topology.dashboards_url(),
+                    hosts,
+                    l.method,
+                    &l.user,
+                    &password,
+                )
+                .await;
                 screenshot = b.client.screenshot().await.ok();
                 let _ = b.close().await;
+                let ended = ended?;
+                seen.login = Some(ended.outcome);
+                seen.login_detail = Some(redactor.redact(&ended.detail));
+                seen.final_url = ended.url.as_ref().map(observe::normalise_url);
+                seen.hops.extend(ended.hops);
             }
             Step::Authinfo(a) => {
                 let token = stack.last_id_token(&a.user).await;
@@ -133,30 +220,32 @@ pub async fn run_case(
             .map(|t| observe::token_shape(&t)),
         None => None,
     };
-    let redactor = Redactor::new(stack.secrets().of_case(&case.document));
-    // The node writes asynchronously: give its log a moment to catch up with what the case caused.
-    let mut node_lines = stack.opensearch_log_since(node_offset);
-    for _ in 0..10 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let again = stack.opensearch_log_since(node_offset);
-        if again.len() == node_lines.len() {
-            break;
-        }
-        node_lines = again;
-    }
-    seen.opensearch_log = observe::opensearch_lines(&node_lines, &redactor);
+    seen.opensearch_log = observe::opensearch_lines(
+        &settled_log(
+            || stack.opensearch_log_since(node_offset),
+            case.expect
+                .opensearch_log
+                .as_ref()
+                .map_or(&[][..], |l| &l.contains[..]),
+        )
+        .await,
+        redactor,
+    );
     seen.dashboards_log = stack
         .dashboards_log_since(dashboards_offset)
         .iter()
-        .map(|l| observe::normalise_line(l, &redactor))
+        .map(|l| observe::normalise_line(l, redactor))
         .collect();
     let mismatches = judge::judge(&case.expect, &seen);
     let observation = observed_at.elapsed();
 
+    let pass = mismatches.is_empty();
     let result = CaseResult {
         scenario: case.scenario.clone(),
         variant: case.variant.clone(),
-        pass: mismatches.is_empty(),
+        status: if pass { Status::Pass } else { Status::Fail },
+        reason: None,
+        pass,
         duration_ms: begun.elapsed().as_millis(),
         timings: Timings {
             config_swap_ms: config_swap.as_millis(),
@@ -168,17 +257,17 @@ pub async fn run_case(
         mismatches,
     };
     write_case_folder(
-        &dir,
+        dir,
         &result,
-        &files,
-        &redactor,
+        &applied.files,
+        redactor,
         if result.pass { None } else { screenshot },
     )?;
     for (name, offset) in component_offsets {
         let lines: Vec<String> = stack
             .component_log_since(&name, offset)
             .iter()
-            .map(|l| observe::normalise_line(l, &redactor))
+            .map(|l| observe::normalise_line(l, redactor))
             .collect();
         std::fs::create_dir_all(dir.join("logs"))?;
         std::fs::write(
@@ -189,97 +278,29 @@ pub async fn run_case(
     Ok(result)
 }
 
-/// Drives one login; returns the URL and page text the browser settled on.
-async fn login(
-    c: &Client,
-    stack: &impl Target,
-    method: LoginMethod,
-    user: &str,
-    password: &str,
-) -> Result<(url::Url, String), RunError> {
-    c.goto(&format!("{}/app/home", stack.topology().dashboards_url()))
-        .await
-        .map_err(browser::BrowserError::from)?;
-    let idp = stack.topology().hosts.idp.clone();
-    let on_login_page = settle(c, &idp).await?.0.path().starts_with("/app/login");
-    match method {
-        LoginMethod::Basic => {
-            if on_login_page {
-                let find = |css: &'static str| c.find(Locator::Css(css));
-                find("[data-test-subj=user-name]")
-                    .await
-                    .map_err(browser::BrowserError::from)?
-                    .send_keys(user)
-                    .await
-                    .map_err(browser::BrowserError::from)?;
-                find("[data-test-subj=password]")
-                    .await
-                    .map_err(browser::BrowserError::from)?
-                    .send_keys(password)
-                    .await
-                    .map_err(browser::BrowserError::from)?;
-                find("[aria-label=basicauth_login_button]")
-                    .await
-                    .map_err(browser::BrowserError::from)?
-                    .click()
-                    .await
-                    .map_err(browser::BrowserError::from)?;
-            }
-        }
-        LoginMethod::Openid => {
-            if on_login_page {
-                c.find(Locator::Css("[aria-label=openid_login_button]"))
-                    .await
-                    .map_err(browser::BrowserError::from)?
-                    .click()
-                    .await
-                    .map_err(browser::BrowserError::from)?;
-            }
-            let (url, _) = settle(c, &idp).await?;
-            if url.host_str() == Some(idp.as_str()) && url.path().starts_with("/if/flow/") {
-                browser::authentik::login(c, user, password).await?;
-            }
-        }
-    }
-    settle(c, &idp).await
-}
-
-/// Waits until the page stops moving: the same URL twice in a row, and not a flow page still loading. No fixed
-/// sleeps beyond the polling interval.
-async fn settle(c: &Client, idp: &str) -> Result<(url::Url, String), RunError> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut last: Option<url::Url> = None;
+/// The node writes its log asynchronously. The slice is final once it holds every line the case expects, or
+/// else once it has stopped growing (unchanged for 300 ms), for at most 3 s.
+async fn settled_log(read: impl Fn() -> Vec<String>, expected: &[String]) -> Vec<String> {
+    let began = Instant::now();
+    let mut lines = read();
+    let mut unchanged_since = Instant::now();
     loop {
+        let complete = !expected.is_empty()
+            && expected
+                .iter()
+                .all(|e| lines.iter().any(|l| l.contains(e.as_str())));
+        if complete
+            || unchanged_since.elapsed() >= Duration::from_millis(300)
+            || began.elapsed() >= Duration::from_secs(3)
+        {
+            return lines;
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let url = c.current_url().await.map_err(browser::BrowserError::from)?;
-        let ready: bool = c
-            .execute("return document.readyState === 'complete'", vec![])
-            .await
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true);
-        let on_flow = url.host_str() == Some(idp) && url.path().starts_with("/if/flow/");
-        let flow_rendered = !on_flow
-            || c.execute("const e = document.querySelector('ak-flow-executor'); return !!(e && e.shadowRoot && e.shadowRoot.firstElementChild);", vec![])
-                .await
-                .ok()
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false);
-        if ready && flow_rendered && last.as_ref() == Some(&url) {
-            let body = c
-                .find(Locator::Css("body"))
-                .await
-                .map_err(browser::BrowserError::from)?
-                .text()
-                .await
-                .map_err(browser::BrowserError::from)?;
-            return Ok((url, body));
+        let again = read();
+        if again.len() != lines.len() {
+            unchanged_since = Instant::now();
         }
-        if Instant::now() > deadline {
-            let body = c.source().await.unwrap_or_default();
-            return Ok((url, body));
-        }
-        last = Some(url);
+        lines = again;
     }
 }
 
@@ -302,6 +323,8 @@ fn write_case_folder(
         dir.join("dashboards.log"),
         r.observed.dashboards_log.join("\n"),
     )?;
+    let hops: String = r.observed.hops.iter().map(|h| format!("{h}\n")).collect();
+    std::fs::write(dir.join("hops.txt"), hops)?;
     for (path, contents) in files.0.iter().filter(|(p, _)| !p.ends_with(".pem")) {
         let out = dir.join("files").join(path);
         std::fs::create_dir_all(out.parent().expect("a folder"))?;

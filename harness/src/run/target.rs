@@ -9,12 +9,38 @@ use crate::topology::Topology;
 /// A failure of the stack itself (not of a login): starting, applying a case, reaching a component.
 pub type StackError = Box<dyn std::error::Error + Send + Sync>;
 
+/// What applying a case gave: its files, and whether a component refused them the way the real one would (a
+/// judged outcome of the case, `unavailable`, not a failure of the harness).
+#[derive(Debug)]
+pub struct Applied {
+    pub files: RunFiles,
+    pub refused: Option<Refusal>,
+}
+
+/// A component that would not start on the case's configuration, in its own words.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    pub component: String,
+    pub message: String,
+}
+
+impl Applied {
+    pub fn serving(files: RunFiles) -> Applied {
+        Applied {
+            files,
+            refused: None,
+        }
+    }
+}
+
 /// A running stack a case can be run on.
 pub trait Target {
     fn topology(&self) -> &Topology;
     fn secrets(&self) -> &Secrets;
-    /// Makes the stack serve `case` (restarting only what must); returns the case's rendered files.
-    fn apply(&mut self, case: &Case) -> impl Future<Output = Result<RunFiles, StackError>>;
+    /// Makes the stack serve `case` (restarting only what must); returns the case's rendered files. An error is
+    /// the harness failing to run the case (the case's status `error`), never the end of the run: the next
+    /// `apply` starts again whatever this one left stopped.
+    fn apply(&mut self, case: &Case) -> impl Future<Output = Result<Applied, StackError>>;
     /// The chromedriver to open sessions on, and how each session is set up.
     fn browser(&self) -> (String, browser::Options);
     /// An HTTPS client for OpenSearch (trusting the run CA, no client certificate) and OpenSearch's URL as the

@@ -296,6 +296,9 @@ pub enum Outcome {
     RedirectLoop,
     IdpError,
     Unavailable,
+    /// Observed only: no decisive state came within the observer's limit (the evidence is in `login_detail` and
+    /// the hops). An expectation may name it, but a scenario that expects it documents a harness limit.
+    Stuck,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]

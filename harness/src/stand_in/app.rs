@@ -25,21 +25,14 @@ pub async fn root(st: St, headers: HeaderMap, jar: CookieJar, uri: Uri) -> Respo
     }
 }
 
-/// `/app/*`, `/goto/*`. Dashboards' browser code asks the account API after load and moves to the missing-role
-/// page when `roles` is empty; the stand-in does that on the server, from the roles authinfo gave at login.
+/// `/app/*`, `/goto/*`: the app's shell. As Dashboards' browser code does once its bundle has loaded
+/// (`account-app.tsx`), the page's script asks the account API, then moves to the missing-role page when
+/// `roles` is empty, else renders the header with the user's name.
 pub async fn page(st: St, headers: HeaderMap, jar: CookieJar, uri: Uri) -> Response {
-    let user = match authenticate(&st, &headers, &jar, &path_and_query(&uri)).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if user.roles.is_empty() {
-        st.log(
-            "info",
-            format!("{} has no mapped roles: missing-role page", user.username),
-        );
-        return found("/app/customerror/missing-role");
+    match authenticate(&st, &headers, &jar, &path_and_query(&uri)).await {
+        Ok(_) => pages::app().into_response(),
+        Err(r) => r,
     }
-    pages::app(&user.username).into_response()
 }
 
 /// `/app/customerror/missing-role`: shown without a session, as Dashboards' custom error app.
@@ -61,15 +54,23 @@ pub async fn account(st: St, headers: HeaderMap, jar: CookieJar, uri: Uri) -> Re
     )
     .await
     {
-        Ok(info) => Json(json!({
+        Ok(info) => {
+            if info.roles.is_empty() {
+                st.log(
+                    "info",
+                    format!("{} has no mapped roles: missing-role page", info.user_name),
+                );
+            }
+            Json(json!({
             "data": {
                 "user_name": info.user_name,
                 "user_requested_tenant": null,
                 "roles": info.roles,
                 "backend_roles": info.backend_roles,
             }
-        }))
-        .into_response(),
+            }))
+            .into_response()
+        }
         Err(AuthInfoError::Unauthorized) => {
             error_json(StatusCode::UNAUTHORIZED, "Authentication Exception")
         }

@@ -139,6 +139,11 @@ impl Server {
     }
 
     /// Every line logged so far, oldest first (the harness slices them per case by length).
+    /// Where tests make its answers slower (`serve::Delays`).
+    pub fn delays(&self) -> &crate::serve::Delays {
+        self.server.delays()
+    }
+
     pub fn log_lines(&self) -> Vec<String> {
         self.log.lock().expect("log lock").clone()
     }
