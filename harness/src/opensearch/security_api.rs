@@ -140,18 +140,65 @@ async fn send(
 /// Keys the plugin accepts but does not echo back (seen on 2.19.4: `transport_enabled` of an auth domain).
 const NOT_ECHOED: &[&str] = &["transport_enabled"];
 
-/// The first place where `have` lacks or differs from something `want` has (recursively for objects).
+/// The first place where `have` lacks or differs from something `want` has (recursively for objects). Values the
+/// plugin normalises compare as it treats them: a `null` (e.g. `subject_key: null` pasted from a report) or an
+/// empty mapping or list is the same as the key being absent — the plugin reads all three as "not set" and
+/// echoes none of them back.
 fn difference(have: &Value, want: &Value, at: &str) -> Option<String> {
+    let unset = |v: &Value| match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    };
     match (have, want) {
         (Value::Object(h), Value::Object(w)) => w
             .iter()
             .filter(|(k, _)| !NOT_ECHOED.contains(&k.as_str()))
             .find_map(|(k, v)| match h.get(k) {
+                Some(hv) if unset(hv) && unset(v) => None,
                 Some(hv) => difference(hv, v, &format!("{at}.{k}")),
+                None if unset(v) => None,
                 None => Some(format!("{at}.{k} (missing; want {v})")),
             }),
         (h, w) if h == w => None,
         (h, w) => Some(format!("{at} (is {h}, want {w})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_and_empty_read_back_as_absent_and_real_differences_still_count() {
+        let want =
+            json!({"d": {"subject_key": null, "roles_key": "groups", "extra": {}, "list": []}});
+        assert_eq!(
+            difference(&json!({"d": {"roles_key": "groups"}}), &want, "c"),
+            None
+        );
+        assert_eq!(
+            difference(
+                &json!({"d": {"roles_key": "groups", "subject_key": null}}),
+                &want,
+                "c"
+            ),
+            None
+        );
+        assert_eq!(
+            difference(&json!({"d": {"roles_key": "roles"}}), &want, "c").as_deref(),
+            Some("c.d.roles_key (is \"roles\", want \"groups\")")
+        );
+        assert_eq!(
+            difference(
+                &json!({"d": {}}),
+                &json!({"d": {"subject_key": "sub"}}),
+                "c"
+            )
+            .as_deref(),
+            Some("c.d.subject_key (missing; want \"sub\")")
+        );
     }
 }
 

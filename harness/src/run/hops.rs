@@ -5,7 +5,7 @@
 //! network is quiet, what status the page's own document came with, whether the account API answered, and
 //! whether the browser is going round in a loop, by HTTP redirects or through pages whose script navigates on.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -128,7 +128,7 @@ pub struct Hops {
     latest: HashMap<String, usize>,
     /// Requests of any kind that decide when a page is loaded (documents, scripts, styles, fetch/XHR) not yet
     /// finished or failed.
-    in_flight: HashSet<String>,
+    in_flight: HashMap<String, String>,
 }
 
 /// Resource types whose loading the observer waits for. Others (favicons, pings, event streams, web sockets)
@@ -163,8 +163,17 @@ impl Hops {
                 {
                     self.hops[i].status = Some(status as u16);
                 }
-                if AWAITED.contains(&kind) {
-                    self.in_flight.insert(id.clone());
+                let url = p["request"]["url"].as_str().unwrap_or_default();
+                // Only the web's own requests: Chromium's internal pages (chrome://, e.g. the password manager's
+                // bubble after a form with a password) send events of their own that never finish.
+                let web = url.starts_with("http://") || url.starts_with("https://");
+                // A new navigation ends the page before it: what that page still loaded (a fetch whose answer it
+                // never read, because its script navigated on) reports no end of its own.
+                if kind == "Document" && p["redirectResponse"].is_null() {
+                    self.in_flight.clear();
+                }
+                if web && AWAITED.contains(&kind) {
+                    self.in_flight.insert(id.clone(), format!("{kind} {url}"));
                 }
                 let hop_kind = match kind {
                     "Document" => Kind::Document,
@@ -223,6 +232,23 @@ impl Hops {
     /// Whether a page is still loading something it waits for.
     pub fn busy(&self) -> bool {
         !self.in_flight.is_empty()
+    }
+
+    /// What is still loading, redacted (the evidence of a page that never settles).
+    pub fn loading(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .in_flight
+            .values()
+            .map(|k| match k.split_once(' ') {
+                Some((kind, u)) => match url::Url::parse(u) {
+                    Ok(u) => format!("{kind} {}", redact_url(&u)),
+                    Err(_) => kind.to_owned(),
+                },
+                None => k.clone(),
+            })
+            .collect();
+        v.sort();
+        v
     }
 
     /// The latest document navigation (the page the browser shows, or is about to).
@@ -392,6 +418,24 @@ mod tests {
         assert_eq!(h.all().len(), 1, "but is not a hop");
         answered(&mut h, "2", 200);
         assert!(!h.busy());
+        sent(
+            &mut h,
+            "3",
+            "Script",
+            "chrome://resources/js/parse_html_subset.js",
+            None,
+        );
+        assert!(
+            !h.busy(),
+            "Chromium's own pages are not the web page's loading"
+        );
+        sent(&mut h, "4", "Fetch", "https://d.sso.test/auth/login", None);
+        sent(&mut h, "5", "Document", "https://d.sso.test/app/home", None);
+        answered(&mut h, "5", 200);
+        assert!(
+            !h.busy(),
+            "a new page ends what the page before it still loaded"
+        );
     }
 
     #[test]

@@ -186,7 +186,7 @@ async fn settle(c: &Client, hops: &mut Hops, hosts: Hosts<'_>) -> Result<State, 
         }
         if hops.busy() {
             quiet_since = Instant::now();
-            last = "requests still loading".into();
+            last = format!("still loading: {}", hops.loading().join(", "));
         } else if quiet_since.elapsed() >= QUIET {
             match probe(c).await {
                 Ok(page) => match observe::read_state(&page, hops, hosts) {
