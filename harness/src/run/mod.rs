@@ -5,6 +5,7 @@ pub mod judge;
 pub mod observe;
 pub mod report;
 mod target;
+pub mod versions;
 
 pub use target::{StackError, Target};
 
