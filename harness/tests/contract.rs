@@ -140,6 +140,32 @@ fn variants_replace_add_and_remove_and_keep_unnamed_expect_keys() {
 }
 
 #[test]
+fn requires_is_top_level_and_a_variant_sets_or_removes_each_part() {
+    let s = load("requires.yaml");
+    let requires: Vec<(Option<&str>, Option<&str>)> = s
+        .cases
+        .iter()
+        .map(|c| {
+            let r = &c.document.requires;
+            (r.opensearch.as_deref(), r.dashboards.as_deref())
+        })
+        .collect();
+    assert_eq!(
+        requires,
+        [
+            (Some("<2.1"), Some(">=2.0, <2.4")),
+            (Some(">=2.7, <3"), Some(">=2.0, <2.4")),
+            (None, None),
+        ]
+    );
+    // Without `requires:` a case requires nothing.
+    assert_eq!(
+        load("minimal.yaml").cases[0].document.requires,
+        Default::default()
+    );
+}
+
+#[test]
 fn the_project_scenarios_load_and_have_unique_names() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let paths = scenario::files_in(&dir).unwrap();

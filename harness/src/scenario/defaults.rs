@@ -10,6 +10,7 @@ use super::yaml;
 const MERGED: &[&str] = &[
     "",
     "/stack",
+    "/requires",
     "/idp",
     "/idp/provider",
     "/opensearch",

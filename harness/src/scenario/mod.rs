@@ -59,6 +59,7 @@ const TOP_LEVEL: &[&str] = &[
     "title",
     "reference",
     "stack",
+    "requires",
     "idp",
     "opensearch",
     "dashboards",

@@ -25,6 +25,9 @@ pub struct Document {
     #[serde(default)]
     pub reference: Option<String>,
     pub stack: Stack,
+    /// Added in v1.1: the versions the case needs; one whose versions-to-run miss them is not run.
+    #[serde(default)]
+    pub requires: Requires,
     pub idp: Idp,
     pub opensearch: OpenSearch,
     pub dashboards: Dashboards,
@@ -47,6 +50,45 @@ impl Stack {
     pub fn dashboards_version(&self) -> &str {
         self.dashboards.as_deref().unwrap_or(&self.opensearch)
     }
+}
+
+/// `requires:` (added in v1.1): a semver requirement on each component's version (`"<2.1"`, `">=2.7, <3"`,
+/// `"=1.3.2"`), checked as text when a case is built ([`requirement`]).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opensearch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboards: Option<String>,
+}
+
+/// Why a `requires:` value is not a requirement: a message and, where one helps, how to write it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequirementError {
+    pub message: String,
+    pub help: String,
+}
+
+/// A `requires:` value as a semver requirement. A bare version (`2.11.1`) is refused: semver reads it as
+/// `^2.11.1` (anything up to 3.0.0), which is not what someone who writes a version means.
+pub fn requirement(text: &str) -> Result<semver::VersionReq, RequirementError> {
+    let req = semver::VersionReq::parse(text).map_err(|e| RequirementError {
+        message: format!("`{text}` is not a semver requirement: {e}"),
+        help: "write e.g. `<2.1`, `>=2.7, <3` or `=1.3.2`".into(),
+    })?;
+    let bare = text.split(',').map(str::trim).find(|part| {
+        part.starts_with(|c: char| c.is_ascii_digit()) && !part.contains(['*', 'x', 'X'])
+    });
+    if let Some(version) = bare {
+        return Err(RequirementError {
+            message: format!("`{version}` is a version, not a requirement"),
+            help: format!(
+                "write `={version}` for exactly that version, or `>={version}` for it and newer"
+            ),
+        });
+    }
+    Ok(req)
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

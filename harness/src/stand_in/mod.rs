@@ -35,6 +35,14 @@ use upstream::{AuthInfoError, Clients, Endpoints};
 /// How reports, pages and logs name this relying party.
 pub const NAME: &str = "Dashboards stand-in";
 
+/// The Dashboards versions the stand-in models (a semver requirement): it keeps the session on the server, as
+/// Dashboards' split cookie does from 2.7.0 (no loop on a large token), and follows the OIDC routes of 2.19–3.x.
+/// A case that `requires:` other Dashboards behaviour is not run on it (`run::versions`).
+pub const MODELS: &str = ">=2.7.0, <4.0.0";
+
+/// How `ran_on` names the stand-in: with the versions it models.
+pub const MODELS_DISPLAY: &str = "Dashboards stand-in (models 2.7–3.x)";
+
 /// Where the stand-in's own outgoing calls go.
 #[derive(Clone, Debug, Default)]
 pub struct Upstreams {
