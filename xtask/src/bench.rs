@@ -25,7 +25,7 @@ pub fn run(scenario: &str, dir: &Path) -> Result<ExitCode> {
     bar.enable_steady_tick(Duration::from_millis(120));
     let began = Instant::now();
     let backend = e2e::Backend::Native {
-        opensearch: NATIVE_DEFAULT_VERSION.into(),
+        opensearch: Some(NATIVE_DEFAULT_VERSION.into()),
     };
     let run = e2e::execute(&cases, &backend, &report, true, &bar)?;
     let wall = began.elapsed();

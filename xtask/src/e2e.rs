@@ -8,6 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use harness::containers::images::{DashboardsImage, IdpImages, Images, Source};
 use harness::run::report;
+use harness::run::versions::{self, DashboardsOffer, Decision, Offer, Pinned};
 use harness::run::{CaseResult, Status, Target, run_case};
 use harness::scenario::{Case, IdpCertificate, wire_name};
 use harness::{containers, native};
@@ -105,14 +106,17 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
         &results,
     )?;
     print_table(&results);
-    let passed = results.iter().filter(|r| r.pass).count();
     println!(
         "{} in {:.1} s — report: {}",
         counts(&results),
         began.elapsed().as_secs_f64(),
         report_dir.display()
     );
-    Ok(if passed == cases.len() {
+    // Cases not run for their `requires` do not fail a run; any failure or error does.
+    let ok = results
+        .iter()
+        .all(|r| matches!(r.status, Status::Pass | Status::NotRun));
+    Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -120,32 +124,19 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
 }
 
 /// What one execution of cases gives: the judged cases and the figures the benchmark prints.
+#[derive(Default)]
 pub struct Execution {
     pub results: Vec<CaseResult>,
     pub opensearch_boot: Duration,
     pub peak_rss_kib: u64,
 }
 
-impl Execution {
-    /// The stack did not start: every case is an `error` with that reason (the report still gets written).
-    fn not_started(cases: &[Case], why: &str) -> Execution {
-        let reason = format!("the stack did not start: {why}");
-        Execution {
-            results: cases
-                .iter()
-                .map(|c| CaseResult::unjudged(c, Status::Error, reason.clone()))
-                .collect(),
-            opensearch_boot: Duration::ZERO,
-            peak_rss_kib: 0,
-        }
-    }
-}
-
 /// Which backend runs the cases, and with what.
 #[derive(Clone, Debug)]
 pub enum Backend {
-    /// Local processes: OpenSearch of this version from Maven Central.
-    Native { opensearch: String },
+    /// Local processes: OpenSearch from Maven Central — of this version when one was named for the run, else
+    /// the one each case asks for where Maven Central serves it (`run::versions`).
+    Native { opensearch: Option<String> },
     /// Docker containers of these images (of this set of the versions file, when official).
     Containers {
         images: Box<Images>,
@@ -159,7 +150,9 @@ impl Backend {
         match self {
             Backend::Native { opensearch } => (
                 "native".into(),
-                opensearch.clone(),
+                opensearch
+                    .clone()
+                    .unwrap_or_else(|| harness::opensearch::NATIVE_DEFAULT_VERSION.to_owned()),
                 idp::NAME.into(),
                 stand_in::NAME.into(),
             ),
@@ -185,8 +178,45 @@ impl Backend {
     }
 }
 
-/// Starts the stack once and runs `cases` on it (stopping at the first failure unless `keep_going`).
-/// Ctrl-C drops everything that was started.
+impl Backend {
+    /// What this backend can run, for `run::versions::decide`. A version named for the run (on the command line,
+    /// by a version set, by the local images) pins every case to it.
+    pub fn offer(&self) -> Offer {
+        let (_, _, idp, _) = self.describe();
+        match self {
+            Backend::Native { opensearch } => {
+                Offer::native(opensearch.clone().map(|version| Pinned {
+                    version,
+                    by: "named on the command line".into(),
+                }))
+            }
+            Backend::Containers {
+                images,
+                version_set,
+            } => Offer {
+                opensearch_pinned: Some(Pinned {
+                    version: images.opensearch.tag.clone(),
+                    by: match version_set {
+                        Some(set) => format!("version set {set}"),
+                        None => "the local images".into(),
+                    },
+                }),
+                opensearch_available: Vec::new(),
+                opensearch_default: images.opensearch.tag.clone(),
+                opensearch_missing: String::new(),
+                dashboards: match &images.dashboards {
+                    DashboardsImage::StandIn(_) => DashboardsOffer::stand_in(),
+                    DashboardsImage::Official(i) => DashboardsOffer::Real(i.tag.clone()),
+                },
+                idp,
+            },
+        }
+    }
+}
+
+/// Runs `cases`: each on the versions `run::versions::decide` gives it (cases whose `requires` are not met are
+/// `not_run`), one stack per OpenSearch version, in the order of the cases (stopping after the first case that does
+/// not pass unless `keep_going`). Ctrl-C drops everything that was started.
 pub fn execute(
     cases: &[Case],
     backend: &Backend,
@@ -194,74 +224,60 @@ pub fn execute(
     keep_going: bool,
     bar: &ProgressBar,
 ) -> Result<Execution> {
+    let offer = backend.offer();
+    let decisions: Vec<Decision> = cases.iter().map(|c| versions::decide(c, &offer)).collect();
+    // One stack per OpenSearch version, in the order the versions first appear.
+    let mut versions: Vec<&str> = Vec::new();
+    for d in decisions.iter().filter(|d| d.not_run.is_none()) {
+        if !versions.contains(&d.opensearch.as_str()) {
+            versions.push(&d.opensearch);
+        }
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        // The stack's own files hold real secrets and keys: they live in a temporary folder, never in the report
-        // (whose case folders get redacted copies).
-        let stack_dir = tempfile::Builder::new()
-            .prefix("sso-harness-stack-")
-            .tempdir()?;
-        let progress = |m: &str| bar.set_message(m.to_owned());
         let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let work = async {
-            match backend {
-                Backend::Native { opensearch } => {
-                    let options = native::Options {
-                        opensearch_version: opensearch.clone(),
-                        run_dir: stack_dir.path().to_owned(),
-                    };
-                    let mut stack = match native::Stack::start(&cases[0], &options, &progress).await
-                    {
-                        Ok(s) => s,
-                        Err(e) => return Ok(Execution::not_started(cases, &e.to_string())),
-                    };
-                    // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled.
-                    let groups = stack.process_groups();
-                    let sampler = {
-                        let peak = peak.clone();
-                        tokio::spawn(async move {
-                            loop {
-                                let now = tokio::task::spawn_blocking({
-                                    let g = groups.clone();
-                                    move || harness::process::rss_kib(&g)
-                                })
-                                .await
-                                .unwrap_or(0);
-                                peak.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
-                                tokio::time::sleep(Duration::from_millis(250)).await;
-                            }
-                        })
-                    };
-                    let results = run_all(&mut stack, cases, report_dir, keep_going, bar).await;
-                    sampler.abort();
-                    let opensearch_boot = stack.timings.opensearch_boot;
-                    stack.stop().await;
-                    Ok::<_, anyhow::Error>(Execution {
-                        results: results?,
-                        opensearch_boot,
-                        peak_rss_kib: 0,
+            let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
+            let mut run = Execution::default();
+            let mut stopped = false;
+            for version in &versions {
+                let group: Vec<usize> = (0..cases.len())
+                    .filter(|&i| {
+                        decisions[i].not_run.is_none() && decisions[i].opensearch == *version
                     })
-                }
-                Backend::Containers { images, .. } => {
-                    let options = containers::Options {
-                        images: (**images).clone(),
-                        run_dir: stack_dir.path().to_owned(),
-                    };
-                    let mut stack =
-                        match containers::Stack::start(&cases[0], &options, &progress).await {
-                            Ok(s) => s,
-                            Err(e) => return Ok(Execution::not_started(cases, &e.to_string())),
-                        };
-                    let results = run_all(&mut stack, cases, report_dir, keep_going, bar).await;
-                    let opensearch_boot = stack.timings.opensearch_boot;
-                    stack.stop().await;
-                    Ok(Execution {
-                        results: results?,
-                        opensearch_boot,
-                        peak_rss_kib: 0,
-                    })
+                    .collect();
+                let group_cases: Vec<Case> = group.iter().map(|&i| cases[i].clone()).collect();
+                let (group_results, boot) = run_on(
+                    &group_cases,
+                    backend,
+                    version,
+                    report_dir,
+                    Flow {
+                        keep_going,
+                        stopped: &mut stopped,
+                    },
+                    bar,
+                    &peak,
+                )
+                .await?;
+                run.opensearch_boot += boot;
+                for (i, r) in group.into_iter().zip(group_results) {
+                    results[i] = Some(r);
                 }
             }
+            run.results = results
+                .into_iter()
+                .zip(cases.iter().zip(&decisions))
+                .map(|(r, (case, d))| {
+                    let r = r.unwrap_or_else(|| {
+                        let why = d.not_run.clone().unwrap_or_default();
+                        bar.println(format!("not run {}: {why}", case.name()));
+                        CaseResult::unjudged(case, Status::NotRun, why)
+                    });
+                    r.on(d.ran_on.clone(), d.asked.clone())
+                })
+                .collect();
+            Ok::<_, anyhow::Error>(run)
         };
         let finished = tokio::select! {
             r = work => Some(r),
@@ -282,24 +298,112 @@ pub fn execute(
     })
 }
 
+/// Whether the run goes on after a case that does not pass, and whether it has stopped (across stacks).
+struct Flow<'a> {
+    keep_going: bool,
+    stopped: &'a mut bool,
+}
+
+/// Starts one stack with OpenSearch `version` and runs `cases` on it; a stack that does not start makes every
+/// case an `error`. Returns the results and how long OpenSearch took to boot.
+async fn run_on(
+    cases: &[Case],
+    backend: &Backend,
+    version: &str,
+    report_dir: &Path,
+    flow: Flow<'_>,
+    bar: &ProgressBar,
+    peak: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Result<(Vec<CaseResult>, Duration)> {
+    if *flow.stopped {
+        return Ok((run_all_stopped(cases), Duration::ZERO));
+    }
+    // The stack's own files hold real secrets and keys: they live in a temporary folder, never in the report
+    // (whose case folders get redacted copies).
+    let stack_dir = tempfile::Builder::new()
+        .prefix("sso-harness-stack-")
+        .tempdir()?;
+    let progress = |m: &str| bar.set_message(m.to_owned());
+    let not_started = |e: &dyn std::fmt::Display| {
+        let reason = format!("the stack did not start: {e}");
+        let results = cases
+            .iter()
+            .map(|c| CaseResult::unjudged(c, Status::Error, reason.clone()))
+            .collect();
+        Ok((results, Duration::ZERO))
+    };
+    match backend {
+        Backend::Native { .. } => {
+            let options = native::Options {
+                opensearch_version: version.to_owned(),
+                run_dir: stack_dir.path().to_owned(),
+            };
+            let mut stack = match native::Stack::start(&cases[0], &options, &progress).await {
+                Ok(s) => s,
+                Err(e) => return not_started(&e),
+            };
+            // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled.
+            let groups = stack.process_groups();
+            let sampler = {
+                let peak = peak.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let now = tokio::task::spawn_blocking({
+                            let g = groups.clone();
+                            move || harness::process::rss_kib(&g)
+                        })
+                        .await
+                        .unwrap_or(0);
+                        peak.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                })
+            };
+            let results = run_all(&mut stack, cases, report_dir, flow, bar).await;
+            sampler.abort();
+            let boot = stack.timings.opensearch_boot;
+            stack.stop().await;
+            Ok((results?, boot))
+        }
+        Backend::Containers { images, .. } => {
+            let options = containers::Options {
+                images: (**images).clone(),
+                run_dir: stack_dir.path().to_owned(),
+            };
+            let mut stack = match containers::Stack::start(&cases[0], &options, &progress).await {
+                Ok(s) => s,
+                Err(e) => return not_started(&e),
+            };
+            let results = run_all(&mut stack, cases, report_dir, flow, bar).await;
+            let boot = stack.timings.opensearch_boot;
+            stack.stop().await;
+            Ok((results?, boot))
+        }
+    }
+}
+
+fn run_all_stopped(cases: &[Case]) -> Vec<CaseResult> {
+    cases
+        .iter()
+        .map(|c| CaseResult::unjudged(c, Status::NotRun, STOPPED))
+        .collect()
+}
+
+const STOPPED: &str = "stopped after the first failure (--keep-going runs the rest)";
+
 /// Runs every case, in order. A case that errs never stops the others; without `keep_going` the first case that
 /// does not pass (fails or errs) stops the run, and the cases left are `not_run`.
 async fn run_all(
     stack: &mut impl Target,
     cases: &[Case],
     report_dir: &Path,
-    keep_going: bool,
+    flow: Flow<'_>,
     bar: &ProgressBar,
 ) -> Result<Vec<CaseResult>> {
     let mut results: Vec<CaseResult> = Vec::new();
-    let mut stopped = false;
     for case in cases {
-        if stopped {
-            results.push(CaseResult::unjudged(
-                case,
-                Status::NotRun,
-                "stopped after the first failure (--keep-going runs the rest)",
-            ));
+        if *flow.stopped {
+            results.push(CaseResult::unjudged(case, Status::NotRun, STOPPED));
             continue;
         }
         bar.set_message(case.name());
@@ -321,9 +425,9 @@ async fn run_all(
             r.duration_ms
         ));
         bar.inc(1);
-        if !r.pass && !keep_going {
+        if !r.pass && !flow.keep_going {
             bar.println("stopping at the first failure (--keep-going runs the rest)");
-            stopped = true;
+            *flow.stopped = true;
         }
         results.push(r);
     }

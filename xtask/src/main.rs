@@ -446,7 +446,7 @@ impl BackendArgs {
                 );
             }
             return Ok(e2e::Backend::Native {
-                opensearch: native_version,
+                opensearch: self.versions.opensearch_version.clone(),
             });
         }
         let mut version_set = None;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use harness::run::Target;
 use harness::scenario::Case;
 use harness::{containers, native, select};
@@ -42,22 +42,38 @@ pub fn run(
         eprintln!("interrupted while starting");
         Ok(ExitCode::from(130))
     };
+    let opensearch_version = harness::run::versions::decide(&case, &backend.offer()).opensearch;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         // Ctrl-C while starting drops the half-built stack: every process and container goes with it.
         match backend {
-            Backend::Native { opensearch } => {
+            Backend::Native { .. } => {
                 let options = native::Options {
-                    opensearch_version: opensearch,
+                    opensearch_version: opensearch_version.clone(),
                     run_dir: run_dir.clone(),
                 };
+                let started = async {
+                    let mut stack = native::Stack::start(&case, &options, &progress).await?;
+                    let applied = stack.apply(&case).await?;
+                    Ok::<_, native::StackError>((stack, applied.refused))
+                };
                 let stack = tokio::select! {
-                    s = native::Stack::start(&case, &options, &progress) => s.map_err(|e| anyhow!("{e}"))?,
+                    s = started => match s.map_err(|e| anyhow!("{e}"))? {
+                        (stack, None) => stack,
+                        (_, Some(r)) => bail!("{} refused to start: {}", r.component, r.message),
+                    },
                     _ = crate::shutdown() => return interrupted(),
                 };
                 spinner.finish_and_clear();
                 let rules = stack.host_rules();
-                print_summary(&case, &stack, &what, &run_dir, &rules, stack.timings.opensearch_boot);
+                print_summary(
+                    &case,
+                    &stack,
+                    &what,
+                    &run_dir,
+                    &rules,
+                    stack.timings.opensearch_boot,
+                );
                 crate::shutdown().await;
                 eprintln!("\nstopping");
                 stack.stop().await;
@@ -73,13 +89,22 @@ pub fn run(
                 };
                 let Some(stack) = started else {
                     // A container cut short inside its start has no handle to be removed by: remove by label.
-                    containers::docker::remove_own().await.map_err(|e| anyhow!("{e}"))?;
+                    containers::docker::remove_own()
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
                     return interrupted();
                 };
                 let stack = stack.map_err(|e| anyhow!("{e}"))?;
                 spinner.finish_and_clear();
                 let rules = stack.host_rules();
-                print_summary(&case, &stack, &what, &run_dir, &rules, stack.timings.opensearch_boot);
+                print_summary(
+                    &case,
+                    &stack,
+                    &what,
+                    &run_dir,
+                    &rules,
+                    stack.timings.opensearch_boot,
+                );
                 println!(
                     "  containers   docker ps --filter label={}={}",
                     containers::docker::RUN_LABEL,

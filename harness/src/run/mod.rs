@@ -67,6 +67,12 @@ pub struct CaseResult {
     pub pass: bool,
     pub duration_ms: u128,
     pub timings: Timings,
+    /// What the case ran on (set by whoever chose the versions, `run::versions::decide`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ran_on: Option<versions::RanOn>,
+    /// The versions the scenario asked for where they are not the ones it ran on.
+    #[serde(skip_serializing_if = "versions::Asked::is_empty")]
+    pub asked: versions::Asked,
     pub expected: Expect,
     pub observed: Observation,
     pub mismatches: Vec<String>,
@@ -80,6 +86,15 @@ impl CaseResult {
         }
     }
 
+    /// The result, saying what it ran on.
+    pub fn on(self, ran_on: versions::RanOn, asked: versions::Asked) -> CaseResult {
+        CaseResult {
+            ran_on: Some(ran_on),
+            asked,
+            ..self
+        }
+    }
+
     /// A case that was not judged: `not_run` or `error`, with the reason.
     pub fn unjudged(case: &Case, status: Status, reason: impl Into<String>) -> CaseResult {
         CaseResult {
@@ -90,6 +105,8 @@ impl CaseResult {
             pass: false,
             duration_ms: 0,
             timings: Timings::default(),
+            ran_on: None,
+            asked: versions::Asked::default(),
             expected: case.expect.clone(),
             observed: Observation::default(),
             mismatches: Vec::new(),
@@ -253,6 +270,8 @@ async fn judged(
             browser_login_ms: browser_login.as_millis(),
             observation_ms: observation.as_millis(),
         },
+        ran_on: None,
+        asked: versions::Asked::default(),
         expected: case.expect.clone(),
         observed: seen,
         mismatches,
