@@ -186,6 +186,18 @@ pub fn read_state(page: &Page, hops: &Hops, hosts: Hosts) -> State {
         return State::Pending(format!("no page yet ({})", page.url));
     };
     if url.scheme() == "chrome-error" {
+        // An error status with an empty body: Chromium shows a page of its own ("HTTP ERROR 502") where the
+        // component's would be. Read it as that document with no words of its own.
+        if let Some(d) = doc.filter(|d| d.status.is_some_and(|s| s >= 400))
+            && let Ok(at) = url::Url::parse(&format!("https://{}{}", d.host, d.path))
+        {
+            let empty = Page {
+                url: at.to_string(),
+                text: String::new(),
+                ..page.clone()
+            };
+            return read_state(&empty, hops, hosts);
+        }
         // Superseded navigations fail as ERR_ABORTED; anything else is the browser's own error page.
         return match failed {
             Some(e) if !e.contains("ERR_ABORTED") => State::Decided(
