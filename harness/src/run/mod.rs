@@ -283,6 +283,19 @@ async fn settle(c: &Client, idp: &str) -> Result<(url::Url, String), RunError> {
     }
 }
 
+/// A case's rendered files as its folder's `files/` holds them: redacted, and without the PEM files (certificates
+/// and keys, which say nothing about the case).
+pub fn redacted_files<'a>(
+    files: &'a crate::render::RunFiles,
+    redactor: &'a Redactor,
+) -> impl Iterator<Item = (&'a str, String)> + 'a {
+    files
+        .0
+        .iter()
+        .filter(|(p, _)| !p.ends_with(".pem"))
+        .map(|(p, contents)| (p.as_str(), redactor.redact(contents)))
+}
+
 fn write_case_folder(
     dir: &Path,
     r: &CaseResult,
@@ -302,10 +315,10 @@ fn write_case_folder(
         dir.join("dashboards.log"),
         r.observed.dashboards_log.join("\n"),
     )?;
-    for (path, contents) in files.0.iter().filter(|(p, _)| !p.ends_with(".pem")) {
+    for (path, contents) in redacted_files(files, redactor) {
         let out = dir.join("files").join(path);
         std::fs::create_dir_all(out.parent().expect("a folder"))?;
-        std::fs::write(out, redactor.redact(contents))?;
+        std::fs::write(out, contents)?;
     }
     if let Some(png) = screenshot {
         std::fs::write(dir.join("screenshot.png"), png)?;
