@@ -134,6 +134,10 @@ pub async fn run_case(
         None => None,
     };
     let redactor = Redactor::new(stack.secrets().of_case(&case.document));
+    // The browser's words (an IdP error page's first line, the URL it settled on) reach result.json and
+    // results.json as they are.
+    seen.login_detail = seen.login_detail.map(|d| redactor.redact(&d));
+    seen.final_url = seen.final_url.map(|u| redactor.redact(&u));
     // The node writes asynchronously: give its log a moment to catch up with what the case caused.
     let mut node_lines = stack.opensearch_log_since(node_offset);
     for _ in 0..10 {
