@@ -186,7 +186,7 @@ pub fn execute(
         let stack_dir = tempfile::Builder::new()
             .prefix("sso-harness-stack-")
             .tempdir()?;
-        let progress = |m: &str| bar.set_message(m.to_owned());
+        let progress = |m: &str| say(bar, m.to_owned());
         let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let work = async {
             match backend {
@@ -272,9 +272,9 @@ async fn run_all(
 ) -> Result<Vec<CaseResult>> {
     let mut results: Vec<CaseResult> = Vec::new();
     for case in cases {
-        bar.set_message(case.name());
+        say(bar, case.name());
         let r = run_case(stack, case, &report_dir.join("cases"), &|p| {
-            bar.set_message(format!("{} — {p}", case.name()))
+            say(bar, format!("{} — {p}", case.name()))
         })
         .await
         .map_err(|e| anyhow!("{}: {e}", case.name()))?;
@@ -283,21 +283,46 @@ async fn run_all(
             .iter()
             .map(|m| format!("\n       {m}"))
             .collect();
-        bar.println(format!(
-            "{} {} ({} ms){lines}",
-            if r.pass { "pass" } else { "FAIL" },
-            r.name(),
-            r.duration_ms
-        ));
+        print_line(
+            bar,
+            format!(
+                "{} {} ({} ms){lines}",
+                if r.pass { "pass" } else { "FAIL" },
+                r.name(),
+                r.duration_ms
+            ),
+        );
         bar.inc(1);
         let failed = !r.pass;
         results.push(r);
         if failed && !keep_going {
-            bar.println("stopping at the first failure (--keep-going runs the rest)");
+            print_line(
+                bar,
+                "stopping at the first failure (--keep-going runs the rest)".into(),
+            );
             break;
         }
     }
     Ok(results)
+}
+
+/// What the progress bar's line shows, as a line of its own where there is no terminal (CI's `| tee e2e.log`):
+/// indicatif draws nothing there, and a cell that crashes leaves only its log to say how far it got.
+fn say(bar: &ProgressBar, message: String) {
+    if bar.is_hidden() {
+        eprintln!("{message}");
+    } else {
+        bar.set_message(message);
+    }
+}
+
+/// A line above the progress bar; indicatif's `println` prints nothing without a terminal.
+fn print_line(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }
 
 fn print_table(results: &[CaseResult]) {
