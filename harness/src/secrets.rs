@@ -5,6 +5,9 @@
 
 use sha2::{Digest, Sha256};
 
+use serde_json::Value;
+
+use crate::redact::{is_secret_key, is_secret_value};
 use crate::scenario::{Document, Provider};
 
 /// The value a scenario writes for "make one up".
@@ -87,7 +90,8 @@ impl Secrets {
         Some(self.resolve(password.as_str(), &format!("internal_user/{username}")))
     }
 
-    /// Every secret a case uses, with a label for redaction: `[client_secret]`, `[password alice]`, …
+    /// Every secret a case uses, with a label for redaction: `[client_secret]`, `[password alice]`, …, then every
+    /// literal its document holds under a secret key, labelled with that key.
     pub fn of_case(&self, doc: &Document) -> Vec<(String, String)> {
         let mut out = vec![(
             "client_secret".to_owned(),
@@ -105,7 +109,36 @@ impl Secrets {
                     .map(|p| (format!("password {name}"), p)),
             );
         }
+        let document = serde_json::to_value(doc).expect("a document is JSON");
+        literal_secrets(&document, &mut out);
         out
+    }
+}
+
+/// Every literal under a secret key (`redact::is_secret_key`) anywhere in `value`, labelled with its key: the ones
+/// no generated value stands for (`opensearch.password` in Dashboards' config, an internal user's `hash`, an
+/// LDAP bind password in `config.yml`, a step's `password`), so they are redacted wherever they appear.
+fn literal_secrets(value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let literal = match value {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                };
+                match literal {
+                    Some(s) if is_secret_key(key) => {
+                        if is_secret_value(&s) {
+                            out.push((key.clone(), s));
+                        }
+                    }
+                    _ => literal_secrets(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| literal_secrets(v, out)),
+        _ => {}
     }
 }
 

@@ -1,116 +1,84 @@
-//! The seed report end to end on the native backend: a real browser, through Caddy, the Dashboards stand-in and the
-//! embedded IdP, into the real OpenSearch security plugin — whose answers decide each outcome.
+//! The verdicts of the seed matrix and of a cost-12 basic login hold on a slow stack: the same cases, run again
+//! with the IdP's token endpoint and the stand-in's login API answering 1.5 s late, give the same outcomes — the
+//! real OpenSearch security plugin's, observed by `run_case` on decisive signals only.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harness::browser::{Browser, authentik};
 use harness::native::{Options, Stack};
 use harness::opensearch::NATIVE_DEFAULT_VERSION;
-use harness::run::Target;
-use harness::scenario::{self, Case};
+use harness::run::{Status, run_case};
+use harness::scenario::{self, Case, Outcome};
 
-fn seed_case(variant: &str) -> Case {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/authentik-jwe.yaml");
+fn case(file: &str, variant: &str) -> Case {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(file);
     let s = scenario::load_path(&path).unwrap_or_else(|e| panic!("{}", e[0]));
     s.cases
         .into_iter()
         .find(|c| c.variant.as_deref() == Some(variant))
-        .unwrap()
-}
-
-/// Opens a fresh browser, starts at Dashboards, logs in at the IdP as alice; returns (final URL, page text).
-async fn login(stack: &Stack, case: &Case) -> (String, String) {
-    let (driver, options) = stack.browser();
-    let browser = Browser::open(&driver, &options).await.unwrap();
-    browser
-        .client
-        .goto(&format!("{}/app/home", stack.topology.dashboards_url()))
-        .await
-        .unwrap();
-    let password = stack.secrets.idp_password(&case.document, "alice").unwrap();
-    authentik::login(&browser.client, "alice", &password)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    // Wait until the browser has left the IdP and settled.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut last = String::new();
-    loop {
-        let url = browser.client.current_url().await.unwrap().to_string();
-        if !url.contains(&stack.topology.hosts.idp) && url == last {
-            break;
-        }
-        assert!(Instant::now() < deadline, "stuck at {url}");
-        last = url;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    let text = browser
-        .client
-        .find(fantoccini::Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    browser.close().await.unwrap();
-    (last, text)
+        .unwrap_or_else(|| panic!("{file} has no variant {variant}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_seed_matrix_outcomes_come_from_the_real_security_plugin() {
+async fn verdicts_hold_when_the_idp_and_dashboards_answer_slowly() {
+    let cases = [
+        case("authentik-jwe.yaml", "jwe=on,roles_key=groups,auth=single"),
+        case("authentik-jwe.yaml", "jwe=off,roles_key=groups,auth=single"),
+        case("authentik-jwe.yaml", "jwe=off,roles_key=roles,auth=single"),
+        case("basic-login-multi-auth.yaml", "basic-cost-12-hash"),
+        case("basic-login-multi-auth.yaml", "openid-alice"),
+    ];
     let run = tempfile::Builder::new()
-        .prefix("sso-harness-stack-")
+        .prefix("sso-harness-slow-")
         .tempdir()
         .unwrap();
-    let first = seed_case("jwe=on,roles_key=groups,auth=single");
     let options = Options {
         opensearch_version: NATIVE_DEFAULT_VERSION.into(),
-        run_dir: run.path().to_owned(),
+        run_dir: run.path().join("stack"),
     };
-    let mut stack = Stack::start(&first, &options, &|m| eprintln!("{m}"))
+    let mut stack = Stack::start(&cases[0], &options, &|m| eprintln!("{m}"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-
-    // JWE on: the plugin cannot parse a 5-part token; Dashboards (stand-in) answers its 401 JSON at the callback.
-    let offset = stack.node().log_offset();
-    let (url, text) = login(&stack, &first).await;
-    assert!(url.contains("/auth/openid/login?code="), "{url}");
-    assert!(
-        text.contains(r#"{"statusCode":401,"error":"Unauthorized","message":"Unauthorized"}"#),
-        "{text}"
-    );
-    let log = stack.node().log_since(offset).join("\n");
-    assert!(
-        log.contains("Authentication finally failed for null"),
-        "{log}"
-    );
-
-    // JWE off, roles_key groups: success.
-    let case = seed_case("jwe=off,roles_key=groups,auth=single");
-    stack.apply(&case).await.unwrap_or_else(|e| panic!("{e}"));
-    let offset = stack.node().log_offset();
-    let (url, text) = login(&stack, &case).await;
-    let log = stack.node().log_since(offset).join("\n");
-    assert!(
-        url.ends_with("/app/home"),
-        "{url}\n{text}\nOpenSearch log:\n{log}"
-    );
-    assert!(text.contains("alice"), "{text}");
-
-    // JWE off, roles_key roles: authentik sends no `roles`; logged in without roles → Missing Role.
-    let case = seed_case("jwe=off,roles_key=roles,auth=single");
-    let offset = stack.node().log_offset();
-    stack.apply(&case).await.unwrap_or_else(|e| panic!("{e}"));
-    let (url, text) = login(&stack, &case).await;
-    assert!(
-        url.ends_with("/app/customerror/missing-role"),
-        "{url}\n{text}"
-    );
-    assert!(text.contains("Missing Role"), "{text}");
-    let log = stack.node().log_since(offset).join("\n");
-    assert!(
-        log.contains("Failed to get roles from JWT claims with roles_key"),
-        "{log}"
-    );
+    let mut outcomes: Vec<Vec<Option<Outcome>>> = Vec::new();
+    for (round, delay) in [Duration::ZERO, Duration::from_millis(1500)].iter().enumerate() {
+        stack.slow_down(&["/application/o/token/", "/auth/login"], *delay);
+        let mut seen = Vec::new();
+        for c in &cases {
+            let r = run_case(&mut stack, c, &run.path().join(format!("report-{round}")), &|_| {})
+                .await
+                .unwrap();
+            eprintln!(
+                "{} with {delay:?} delay: {:?} {:?} in {} ms {:?}",
+                r.name(),
+                r.observed.login,
+                r.observed.login_detail,
+                r.duration_ms,
+                r.timings
+            );
+            assert_eq!(r.status, Status::Pass, "{}: {:?} {:?}", r.name(), r.reason, r.mismatches);
+            if !delay.is_zero() {
+                assert!(
+                    r.timings.browser_login_ms >= delay.as_millis(),
+                    "{}: the delay was in the way ({} ms)",
+                    r.name(),
+                    r.timings.browser_login_ms
+                );
+            }
+            seen.push(r.observed.login);
+        }
+        outcomes.push(seen);
+    }
     stack.stop().await;
+    assert_eq!(outcomes[0], outcomes[1], "a slow stack changed a verdict");
+    assert_eq!(
+        outcomes[0],
+        [
+            Some(Outcome::Unauthorized),
+            Some(Outcome::Success),
+            Some(Outcome::MissingRole),
+            Some(Outcome::Success),
+            Some(Outcome::Success),
+        ]
+    );
 }

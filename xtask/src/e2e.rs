@@ -271,7 +271,7 @@ pub fn execute(
                 .map(|(r, (case, d))| {
                     let r = r.unwrap_or_else(|| {
                         let why = d.not_run.clone().unwrap_or_default();
-                        bar.println(format!("not run {}: {why}", case.name()));
+                        print_line(bar, format!("not run {}: {why}", case.name()));
                         CaseResult::unjudged(case, Status::NotRun, why)
                     });
                     r.on(d.ran_on.clone(), d.asked.clone())
@@ -323,7 +323,7 @@ async fn run_on(
     let stack_dir = tempfile::Builder::new()
         .prefix("sso-harness-stack-")
         .tempdir()?;
-    let progress = |m: &str| bar.set_message(m.to_owned());
+    let progress = |m: &str| say(bar, m.to_owned());
     let not_started = |e: &dyn std::fmt::Display| {
         let reason = format!("the stack did not start: {e}");
         let results = cases
@@ -406,9 +406,9 @@ async fn run_all(
             results.push(CaseResult::unjudged(case, Status::NotRun, STOPPED));
             continue;
         }
-        bar.set_message(case.name());
+        say(bar, case.name());
         let r = run_case(stack, case, &report_dir.join("cases"), &|p| {
-            bar.set_message(format!("{} — {p}", case.name()))
+            say(bar, format!("{} — {p}", case.name()))
         })
         .await
         .map_err(|e| anyhow!("{}: writing its report folder: {e}", case.name()))?;
@@ -418,15 +418,21 @@ async fn run_all(
             .chain(&r.mismatches)
             .map(|m| format!("\n       {m}"))
             .collect();
-        bar.println(format!(
-            "{} {} ({} ms){lines}",
-            status_word(r.status),
-            r.name(),
-            r.duration_ms
-        ));
+        print_line(
+            bar,
+            format!(
+                "{} {} ({} ms){lines}",
+                status_word(r.status),
+                r.name(),
+                r.duration_ms
+            ),
+        );
         bar.inc(1);
         if !r.pass && !flow.keep_going {
-            bar.println("stopping at the first failure (--keep-going runs the rest)");
+            print_line(
+                bar,
+                "stopping at the first failure (--keep-going runs the rest)".into(),
+            );
             *flow.stopped = true;
         }
         results.push(r);
@@ -454,6 +460,25 @@ pub fn counts(results: &[CaseResult]) -> String {
         n(Status::NotRun),
         if errors == 1 { "" } else { "s" }
     )
+}
+
+/// What the progress bar's line shows, as a line of its own where there is no terminal (CI's `| tee e2e.log`):
+/// indicatif draws nothing there, and a cell that crashes leaves only its log to say how far it got.
+fn say(bar: &ProgressBar, message: String) {
+    if bar.is_hidden() {
+        eprintln!("{message}");
+    } else {
+        bar.set_message(message);
+    }
+}
+
+/// A line above the progress bar; indicatif's `println` prints nothing without a terminal.
+fn print_line(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }
 
 fn print_table(results: &[CaseResult]) {

@@ -238,6 +238,8 @@ async fn judged(
             .map(|t| observe::token_shape(&t)),
         None => None,
     };
+    // The browser's URL reaches result.json and results.json: redacted like the rest.
+    seen.final_url = seen.final_url.map(|u| redactor.redact(&u));
     seen.opensearch_log = observe::opensearch_lines(
         &settled_log(
             || stack.opensearch_log_since(node_offset),
@@ -324,6 +326,19 @@ async fn settled_log(read: impl Fn() -> Vec<String>, expected: &[String]) -> Vec
     }
 }
 
+/// A case's rendered files as its folder's `files/` holds them: redacted, and without the PEM files (certificates
+/// and keys, which say nothing about the case).
+pub fn redacted_files<'a>(
+    files: &'a crate::render::RunFiles,
+    redactor: &'a Redactor,
+) -> impl Iterator<Item = (&'a str, String)> + 'a {
+    files
+        .0
+        .iter()
+        .filter(|(p, _)| !p.ends_with(".pem"))
+        .map(|(p, contents)| (p.as_str(), redactor.redact(contents)))
+}
+
 fn write_case_folder(
     dir: &Path,
     r: &CaseResult,
@@ -345,10 +360,10 @@ fn write_case_folder(
     )?;
     let hops: String = r.observed.hops.iter().map(|h| format!("{h}\n")).collect();
     std::fs::write(dir.join("hops.txt"), hops)?;
-    for (path, contents) in files.0.iter().filter(|(p, _)| !p.ends_with(".pem")) {
+    for (path, contents) in redacted_files(files, redactor) {
         let out = dir.join("files").join(path);
         std::fs::create_dir_all(out.parent().expect("a folder"))?;
-        std::fs::write(out, redactor.redact(contents))?;
+        std::fs::write(out, contents)?;
     }
     if let Some(png) = screenshot {
         std::fs::write(dir.join("screenshot.png"), png)?;

@@ -4,16 +4,18 @@ use std::fmt::Write;
 
 use html_escape::encode_text;
 
-use super::{SnapshotState, Summary};
+use super::{LOG_FILE, SnapshotState, Status, Summary, markdown};
 
 /// Marks from common text fonts (a page may be opened where no emoji font is installed); colour says it too.
-const LEGEND: &str = "✓ as expected (green) · ✗ not as expected (red) · ⚠ differs from the committed snapshot \
-                      (outlined) · — not run in that column";
+const LEGEND: &str = "✓ as expected (green) · ✗ not as expected (red) · error: the case could not be judged \
+                      (orange) · not run (grey) · ⚠ differs from the committed snapshot (outlined) · — not in that \
+                      column";
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}\
 th{background:#f4f4f4}code{font-size:13px}.pass{background:#e9f7ec}.fail{background:#fde8e8}\
-.changed{outline:2px solid #d97706;outline-offset:-2px}.none{color:#888}";
+.error{background:#ffedd5}.not-run{background:#f4f4f4;color:#555}\
+.changed{outline:2px solid #d97706;outline-offset:-2px}.none{color:#888}pre{background:#f6f6f6;padding:.6em;overflow-x:auto}";
 
 pub fn render(summary: &Summary, snapshots: &str) -> String {
     let mut out = String::new();
@@ -25,14 +27,15 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
     let _ = writeln!(
         out,
         "<p>{} case(s) × {} column(s): {} result(s), {} failed, {} changed against <code>{}</code>, {} case(s) \
-         without a snapshot.</p>",
+         without a snapshot.{}</p>",
         summary.rows.len(),
         summary.columns.len(),
         summary.cells().count(),
         summary.failed(),
         summary.changed(),
         encode_text(snapshots),
-        summary.without_snapshot()
+        summary.without_snapshot(),
+        markdown::also(summary).map_or(String::new(), |a| format!(" {}", encode_text(&a)))
     );
 
     out.push_str(
@@ -81,21 +84,19 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
             match cell {
                 None => out.push_str("<td class=\"none\">—</td>"),
                 Some(c) => {
-                    let class = match (c.pass, c.changed) {
-                        (true, false) => "pass",
-                        (true, true) => "pass changed",
-                        (false, false) => "fail",
-                        (false, true) => "fail changed",
+                    let outcome = encode_text(c.outcome.as_deref().unwrap_or("—"));
+                    let (class, shown, why) = match c.status {
+                        Status::Pass => ("pass", format!("✓ {outcome}"), c.mismatches.join("\n")),
+                        Status::Fail => ("fail", format!("✗ {outcome}"), c.mismatches.join("\n")),
+                        Status::Error => ("error", "error".to_owned(), c.why()),
+                        Status::NotRun => ("not-run", "not run".to_owned(), c.why()),
                     };
-                    // The mismatches as a tooltip: the attribute is escaped as an attribute, not as text.
-                    let title =
-                        html_escape::encode_double_quoted_attribute(&c.mismatches.join("\n"))
-                            .into_owned();
+                    let changed = if c.changed { " changed" } else { "" };
+                    // The mismatches or the reason as a tooltip: escaped as an attribute, not as text.
+                    let title = html_escape::encode_double_quoted_attribute(&why).into_owned();
                     let _ = write!(
                         out,
-                        "<td class=\"{class}\" title=\"{title}\">{} {}{}</td>",
-                        if c.pass { "✓" } else { "✗" },
-                        encode_text(c.outcome.as_deref().unwrap_or("—")),
+                        "<td class=\"{class}{changed}\" title=\"{title}\">{shown}{}</td>",
                         if c.changed { " ⚠" } else { "" }
                     );
                 }
@@ -116,12 +117,44 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
                 encode_text(&column.name),
                 encode_text(&row.case)
             );
-            for m in &cell.mismatches {
-                let _ = write!(out, "<li>{}</li>", encode_text(m));
+            match cell.status {
+                Status::Pass | Status::Fail => {
+                    for m in &cell.mismatches {
+                        let _ = write!(out, "<li>{}</li>", encode_text(m));
+                    }
+                }
+                Status::Error | Status::NotRun => {
+                    let _ = write!(out, "<li>{}</li>", encode_text(&cell.why()));
+                }
             }
             out.push_str("</ul></li>\n");
         }
         out.push_str("</ul>\n");
+    }
+
+    if !summary.crashed.is_empty() {
+        out.push_str("<h2>Crashed cells</h2>\n");
+        for c in &summary.crashed {
+            let _ = write!(
+                out,
+                "<p><strong><code>{}</code></strong>: {}",
+                encode_text(&c.folder),
+                encode_text(&c.reason)
+            );
+            match &c.log_tail {
+                None => {
+                    let _ = writeln!(out, "; the folder has no <code>{LOG_FILE}</code>.</p>");
+                }
+                Some(lines) => {
+                    let _ = writeln!(
+                        out,
+                        "; the last {} line(s) of its <code>{LOG_FILE}</code>:</p>\n<pre>{}</pre>",
+                        lines.len(),
+                        encode_text(&lines.join("\n"))
+                    );
+                }
+            }
+        }
     }
     out.push_str("</body>\n</html>\n");
     out

@@ -2,11 +2,11 @@
 
 use std::fmt::Write;
 
-use super::{Cell, SnapshotState, Summary};
+use super::{Cell, LOG_FILE, SnapshotState, Status, Summary};
 
 /// What the marks mean; the HTML page says the same.
-pub const LEGEND: &str = "✅ as expected · ❌ not as expected · ⚠️ differs from the committed \
-                          snapshot · — not run in that column";
+pub const LEGEND: &str = "✅ as expected · ❌ not as expected · 💥 error (the case could not be judged) · \
+                          ⏭️ not run · ⚠️ differs from the committed snapshot · — not in that column";
 
 /// `snapshots` names the folder the snapshots came from, for the headline.
 pub fn render(summary: &Summary, snapshots: &str) -> String {
@@ -15,7 +15,7 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
     let _ = writeln!(out, "## SSO login matrix\n");
     let _ = writeln!(
         out,
-        "{} case(s) × {} column(s): {} result(s), {} failed, {} changed against `{}`, {} case(s) without a snapshot.\n",
+        "{} case(s) × {} column(s): {} result(s), {} failed, {} changed against `{}`, {} case(s) without a snapshot.{}\n",
         summary.rows.len(),
         summary.columns.len(),
         cells,
@@ -23,6 +23,7 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
         summary.changed(),
         text(snapshots),
         summary.without_snapshot(),
+        also(summary).map_or(String::new(), |a| format!(" {a}")),
     );
 
     out.push_str("| column | backend | OpenSearch | identity provider | Dashboards | passed | report folders |\n");
@@ -72,34 +73,64 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
     if !failures.is_empty() {
         out.push_str("\n### Not as expected\n\n");
         for (column, row, cell) in failures {
-            let why = if cell.mismatches.is_empty() {
-                "no mismatch recorded".to_owned()
-            } else {
-                cell.mismatches
-                    .iter()
-                    .map(|m| text(m))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
             let _ = writeln!(
                 out,
-                "- **{}** {}: {why}",
+                "- **{}** {}: {}",
                 text(&column.name),
-                code(&row.case)
+                code(&row.case),
+                text(&cell.why())
             );
+        }
+    }
+
+    if !summary.crashed.is_empty() {
+        out.push_str("\n### Crashed cells\n");
+        for c in &summary.crashed {
+            let _ = write!(out, "\n**{}**: {}", code(&c.folder), text(&c.reason));
+            match &c.log_tail {
+                None => {
+                    let _ = writeln!(out, "; the folder has no `{LOG_FILE}`.");
+                }
+                // A `<pre>` block ends only at `</pre>`, which the escaped lines cannot hold; markdown inside it
+                // is not read, so the lines need HTML's escaping alone.
+                Some(lines) => {
+                    let _ = writeln!(
+                        out,
+                        "; the last {} line(s) of its `{LOG_FILE}`:\n\n<pre>\n{}\n</pre>",
+                        lines.len(),
+                        html_escape::encode_text(&lines.join("\n"))
+                    );
+                }
+            }
         }
     }
     out
 }
 
-/// A cell: its mark, the outcome, and ⚠️ when it differs from the snapshot.
+/// The headline's counts of what is neither passed nor failed, when there is any.
+pub(super) fn also(summary: &Summary) -> Option<String> {
+    let parts: Vec<String> = [
+        (summary.count(Status::Error), "error(s)"),
+        (summary.count(Status::NotRun), "not run"),
+        (summary.crashed.len(), "crashed cell(s) without a report"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    (!parts.is_empty()).then(|| format!("Also: {}.", parts.join(", ")))
+}
+
+/// A cell: its mark, the outcome (or what kept it from one), and ⚠️ when it differs from the snapshot.
 fn shown(cell: &Cell) -> String {
-    format!(
-        "{} {}{}",
-        if cell.pass { "✅" } else { "❌" },
-        text(cell.outcome.as_deref().unwrap_or("—")),
-        if cell.changed { " ⚠️" } else { "" }
-    )
+    let outcome = text(cell.outcome.as_deref().unwrap_or("—"));
+    let changed = if cell.changed { " ⚠️" } else { "" };
+    match cell.status {
+        Status::Pass => format!("✅ {outcome}{changed}"),
+        Status::Fail => format!("❌ {outcome}{changed}"),
+        Status::Error => "💥 error".to_owned(),
+        Status::NotRun => "⏭️ not run".to_owned(),
+    }
 }
 
 /// Text as markdown shows it literally: HTML's special characters as entities, markdown's behind a backslash

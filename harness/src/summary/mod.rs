@@ -9,8 +9,12 @@ pub mod markdown;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
+use regex::Regex;
 use serde::Deserialize;
+
+use crate::redact::Redactor;
 
 pub use snapshot::login_outcome;
 
@@ -37,7 +41,14 @@ pub struct CaseRecord {
     pub scenario: String,
     #[serde(default)]
     pub variant: Option<String>,
+    /// The verdict of reports written before `status`; [`CaseRecord::status`] reads both.
+    #[serde(default)]
     pub pass: bool,
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// Why a case is `not_run` or an `error`.
+    #[serde(default)]
+    pub reason: Option<String>,
     #[serde(default)]
     pub expected: Login,
     #[serde(default)]
@@ -53,7 +64,26 @@ pub struct Login {
     pub login: Option<String>,
 }
 
+/// A case's verdict: `pass` and `fail` judged its observation against `expect`; `not_run` and `error` have none.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    NotRun,
+    Error,
+}
+
 impl CaseRecord {
+    /// `status` when the report has one, else what `pass` says.
+    pub fn status(&self) -> Status {
+        self.status.unwrap_or(if self.pass {
+            Status::Pass
+        } else {
+            Status::Fail
+        })
+    }
+
     /// `scenario@variant` (or `scenario`): the row's name, and the snapshot's file stem.
     pub fn key(&self) -> String {
         match &self.variant {
@@ -79,6 +109,62 @@ impl Report {
             None => format!("{} {}", self.backend, self.opensearch),
         }
     }
+}
+
+/// The log a matrix cell's report folder holds beside `results.json`: the e2e command's output (`docs/matrix.md`).
+pub const LOG_FILE: &str = "e2e.log";
+/// How many of its last lines a crashed cell shows.
+pub const LOG_TAIL: usize = 20;
+
+/// A report folder without a `results.json` the summary can read: a matrix cell that crashed before writing it,
+/// or wrote it broken. Shown with the end of its log rather than refusing the merge.
+#[derive(Clone, Debug)]
+pub struct Crashed {
+    pub folder: String,
+    /// No results.json, or its parse error.
+    pub reason: String,
+    /// The last [`LOG_TAIL`] lines of its [`LOG_FILE`], redacted; `None` when the folder has no log.
+    pub log_tail: Option<Vec<String>>,
+}
+
+/// One report folder's texts (`results.json` and [`LOG_FILE`], each when present) → its report, or why it has none.
+pub fn read_folder(
+    folder: &str,
+    results: Option<&str>,
+    log: Option<&str>,
+) -> Result<Report, Crashed> {
+    let reason = match results.map(|text| Report::parse(folder, text)) {
+        Some(Ok(report)) => return Ok(report),
+        Some(Err(e)) => format!("results.json does not parse: {e}"),
+        None => "no results.json: the cell ended before writing it".to_owned(),
+    };
+    Err(Crashed {
+        folder: folder.to_owned(),
+        reason,
+        log_tail: log.map(log_tail),
+    })
+}
+
+/// A terminal's colour and cursor sequences (CI runs with `CARGO_TERM_COLOR=always`).
+static ANSI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").expect("valid pattern"));
+
+/// The last [`LOG_TAIL`] lines of a log as a terminal left them (no colours; of a line redrawn with `\r`, its last
+/// drawing), redacted by key and by shape: the summary knows no secret values, and it is published.
+fn log_tail(log: &str) -> Vec<String> {
+    let redactor = Redactor::default();
+    let lines: Vec<String> = log
+        .lines()
+        .map(|l| {
+            let l = ANSI.replace_all(l, "");
+            redactor.redact(l.rsplit('\r').next().unwrap_or_default())
+        })
+        .collect();
+    let end = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    lines[end.saturating_sub(LOG_TAIL)..end].to_vec()
 }
 
 /// The committed snapshots' outcomes, by case key. A case missing here has no snapshot.
@@ -116,6 +202,8 @@ pub struct Summary {
     pub columns: Vec<Column>,
     /// Sorted by case key.
     pub rows: Vec<Row>,
+    /// Cells without a report, in the order given.
+    pub crashed: Vec<Crashed>,
 }
 
 /// A version set (or, for runs without one, a backend and OpenSearch version).
@@ -152,20 +240,39 @@ pub enum SnapshotState {
 #[derive(Clone, Debug)]
 pub struct Cell {
     pub outcome: Option<String>,
-    /// The run's verdict against the scenario's whole `expect`.
+    pub status: Status,
+    /// `status` is `Pass`: the run's verdict against the scenario's whole `expect`.
     pub pass: bool,
-    /// The outcome differs from the committed snapshot's.
+    /// The outcome differs from the committed snapshot's (only for a case that was judged).
     pub changed: bool,
     pub mismatches: Vec<String>,
+    /// Why the case was not run, or what went wrong.
+    pub reason: Option<String>,
+}
+
+impl Cell {
+    /// Why a cell did not pass, in words: its mismatches, or why it has no verdict.
+    pub fn why(&self) -> String {
+        let reason = self.reason.as_deref().unwrap_or("no reason given");
+        match self.status {
+            Status::Error => format!("error: {reason}"),
+            Status::NotRun => format!("not run: {reason}"),
+            Status::Pass | Status::Fail if self.mismatches.is_empty() => {
+                "no mismatch recorded".to_owned()
+            }
+            Status::Pass | Status::Fail => self.mismatches.join("; "),
+        }
+    }
 }
 
 impl Summary {
-    /// Merges `reports` into columns and rows, comparing every cell with `snapshots`.
+    /// Merges `reports` into columns and rows, comparing every cell with `snapshots`; `crashed` cells are listed
+    /// beside them.
     ///
     /// Runs with the same column name are one column when their cases do not overlap (the partitions of a version
     /// set); runs that repeat a case are different runs of the same versions, and each gets its own column named
     /// after its folder: `native 2.19.4 (reports/a)`.
-    pub fn merge(reports: &[Report], snapshots: &Snapshots) -> Summary {
+    pub fn merge(reports: &[Report], crashed: &[Crashed], snapshots: &Snapshots) -> Summary {
         // Which reports go in which column.
         let mut groups: Vec<(String, Vec<&Report>, BTreeSet<String>)> = Vec::new();
         for report in reports {
@@ -214,29 +321,34 @@ impl Summary {
                     snapshot,
                     cells: vec![None; groups.len()],
                 });
+                let status = case.status();
+                let judged = matches!(status, Status::Pass | Status::Fail);
                 let changed = match &row.snapshot {
-                    SnapshotState::Login(committed) => *committed != case.observed.login,
+                    SnapshotState::Login(committed) => judged && *committed != case.observed.login,
                     SnapshotState::Missing => false,
                 };
                 row.cells[i] = Some(Cell {
                     outcome: case.observed.login.clone(),
-                    pass: case.pass,
+                    status,
+                    pass: status == Status::Pass,
                     changed,
                     mismatches: case.mismatches.clone(),
+                    reason: case.reason.clone(),
                 });
             }
         }
         Summary {
             columns,
             rows: rows.into_values().collect(),
+            crashed: crashed.to_vec(),
         }
     }
 
-    /// Cells per column: (passed, run).
+    /// Cells per column: (passed, run); a case listed as not run is not counted as run.
     pub fn tally(&self, column: usize) -> (usize, usize) {
         let cells = self.rows.iter().filter_map(|r| r.cells[column].as_ref());
         let (mut passed, mut run) = (0, 0);
-        for c in cells {
+        for c in cells.filter(|c| c.status != Status::NotRun) {
             run += 1;
             passed += usize::from(c.pass);
         }
@@ -257,8 +369,13 @@ impl Summary {
         self.cells().filter(|(_, _, c)| c.changed).count()
     }
 
+    /// Cells with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.cells().filter(|(_, _, c)| c.status == status).count()
+    }
+
     pub fn failed(&self) -> usize {
-        self.cells().filter(|(_, _, c)| !c.pass).count()
+        self.count(Status::Fail)
     }
 
     pub fn without_snapshot(&self) -> usize {
@@ -303,7 +420,7 @@ mod tests {
             report("x", None, &[("a", "success", true)]),
             report("y", None, &[("a", "unauthorized", false)]),
         ];
-        let s = Summary::merge(&reports, &snapshots());
+        let s = Summary::merge(&reports, &[], &snapshots());
         let names: Vec<&str> = s.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
@@ -327,7 +444,7 @@ mod tests {
                 ("c", "success", true),
             ],
         )];
-        let s = Summary::merge(&reports, &snapshots());
+        let s = Summary::merge(&reports, &[], &snapshots());
         let changed: Vec<bool> = s
             .rows
             .iter()
