@@ -41,13 +41,21 @@ async fn verdicts_hold_when_the_idp_and_dashboards_answer_slowly() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let mut outcomes: Vec<Vec<Option<Outcome>>> = Vec::new();
-    for (round, delay) in [Duration::ZERO, Duration::from_millis(1500)].iter().enumerate() {
+    for (round, delay) in [Duration::ZERO, Duration::from_millis(1500)]
+        .iter()
+        .enumerate()
+    {
         stack.slow_down(&["/application/o/token/", "/auth/login"], *delay);
         let mut seen = Vec::new();
         for c in &cases {
-            let r = run_case(&mut stack, c, &run.path().join(format!("report-{round}")), &|_| {})
-                .await
-                .unwrap();
+            let r = run_case(
+                &mut stack,
+                c,
+                &run.path().join(format!("report-{round}")),
+                &|_| {},
+            )
+            .await
+            .unwrap();
             eprintln!(
                 "{} with {delay:?} delay: {:?} {:?} in {} ms {:?}",
                 r.name(),
@@ -56,7 +64,14 @@ async fn verdicts_hold_when_the_idp_and_dashboards_answer_slowly() {
                 r.duration_ms,
                 r.timings
             );
-            assert_eq!(r.status, Status::Pass, "{}: {:?} {:?}", r.name(), r.reason, r.mismatches);
+            assert_eq!(
+                r.status,
+                Status::Pass,
+                "{}: {:?} {:?}",
+                r.name(),
+                r.reason,
+                r.mismatches
+            );
             if !delay.is_zero() {
                 assert!(
                     r.timings.browser_login_ms >= delay.as_millis(),

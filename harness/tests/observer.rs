@@ -154,7 +154,18 @@ async fn verdicts_come_from_decisive_signals() {
         let site = Router::new().route(
             "/app/home",
             get(move || async move {
-                (status, [(header::CONTENT_TYPE, if body.is_empty() { "text/html" } else { "application/json" })], body)
+                (
+                    status,
+                    [(
+                        header::CONTENT_TYPE,
+                        if body.is_empty() {
+                            "text/html"
+                        } else {
+                            "application/json"
+                        },
+                    )],
+                    body,
+                )
             }),
         );
         let (ended, _) = observe(&driver, serve(site).await, LoginMethod::Openid).await;
@@ -204,7 +215,10 @@ async fn verdicts_come_from_decisive_signals() {
     assert_eq!(ended.outcome, Outcome::Success, "{ended:?}");
     assert!(took >= Duration::from_millis(1500), "{took:?}");
     assert!(
-        ended.hops.iter().any(|h| h.method == "POST" && h.url.ends_with("/auth/login")),
+        ended
+            .hops
+            .iter()
+            .any(|h| h.method == "POST" && h.url.ends_with("/auth/login")),
         "{:?}",
         ended.hops
     );

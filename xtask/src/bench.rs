@@ -1,4 +1,6 @@
-//! `cargo xtask bench`: the seed matrix on the native backend, timed. Prints figures; asserts nothing.
+//! `cargo xtask bench`: the seed matrix on the native backend, timed — and, with `--repeat N`, run N times in a
+//! row on one stack to show whether any verdict changes between runs (a flaky observer would). Prints figures;
+//! asserts nothing.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,13 +13,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::e2e;
 
-pub fn run(scenario: &str, dir: &Path) -> Result<ExitCode> {
+pub fn run(scenario: &str, repeat: usize, dir: &Path) -> Result<ExitCode> {
     let paths = select::files(&[scenario.to_owned()], dir).map_err(|e| anyhow!(e))?;
     let (scenarios, errors) = select::load(&paths);
     if let Some(e) = errors.first() {
         return Err(anyhow!("{e}"));
     }
-    let cases: Vec<_> = scenarios.into_iter().flat_map(|s| s.cases).collect();
+    let once: Vec<_> = scenarios.into_iter().flat_map(|s| s.cases).collect();
+    let cases: Vec<_> = (0..repeat.max(1)).flat_map(|_| once.clone()).collect();
     let report = crate::output_dir("bench", &crate::stamp().to_string());
     let bar = ProgressBar::new(cases.len() as u64).with_style(
         ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}").expect("template"),
@@ -76,5 +79,44 @@ pub fn run(scenario: &str, dir: &Path) -> Result<ExitCode> {
         run.results.iter().filter(|r| r.pass).count(),
         run.results.len()
     );
+    let changed = changed_verdicts(&run.results);
+    println!(
+        "  verdicts that changed          {:>8} of {} cases × {} runs",
+        changed.len(),
+        once.len(),
+        repeat.max(1)
+    );
+    for (case, seen) in &changed {
+        println!("    {case}: {}", seen.join(" | "));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cases whose verdict (status and observed login outcome) was not the same in every run, with each verdict
+/// seen and how often.
+fn changed_verdicts(results: &[harness::run::CaseResult]) -> Vec<(String, Vec<String>)> {
+    let mut by_case: std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>> =
+        Default::default();
+    for r in results {
+        let verdict = format!(
+            "{:?} {}",
+            r.status,
+            r.observed
+                .login
+                .map_or("-".to_owned(), |o| harness::scenario::wire_name(&o))
+        );
+        *by_case
+            .entry(r.name())
+            .or_default()
+            .entry(verdict)
+            .or_default() += 1;
+    }
+    by_case
+        .into_iter()
+        .filter(|(_, seen)| seen.len() > 1)
+        .map(|(case, seen)| {
+            let seen = seen.into_iter().map(|(v, n)| format!("{v} ×{n}")).collect();
+            (case, seen)
+        })
+        .collect()
 }

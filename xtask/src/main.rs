@@ -190,6 +190,9 @@ enum Command {
         /// The scenario to time.
         #[arg(long, value_name = "PATH|NAME", default_value = "authentik-jwe")]
         scenario: String,
+        /// Run the cases this many times in a row on one stack, and print how many verdicts changed.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        repeat: usize,
     },
     /// Start the stack of one case and keep it running until Ctrl-C (or SIGTERM), which stops everything.
     ///
@@ -623,7 +626,7 @@ fn main() -> ExitCode {
             &out.unwrap_or_else(|| output_dir("summary", &stamp().to_string())),
             &snapshots,
         ),
-        Command::Bench { scenario } => bench::run(&scenario, &cli.scenarios_dir),
+        Command::Bench { scenario, repeat } => bench::run(&scenario, repeat, &cli.scenarios_dir),
         Command::Up {
             scenario,
             variant,

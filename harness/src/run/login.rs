@@ -161,10 +161,15 @@ async fn ended(
     outcome: Outcome,
     detail: String,
 ) -> Result<Ended, BrowserError> {
+    let url = c.current_url().await.ok();
+    if outcome == Outcome::RedirectLoop {
+        // Stop going round: every further round is load on the stack and lines in its logs.
+        let _ = c.goto("about:blank").await;
+    }
     Ok(Ended {
         outcome,
         detail,
-        url: c.current_url().await.ok(),
+        url,
         hops: hops.into_vec(),
     })
 }

@@ -386,17 +386,28 @@ pub fn opensearch_lines(lines: &[String], redactor: &Redactor) -> Vec<String> {
 impl Observation {
     /// The observation as snapshots keep it: log entries (a line and the exception lines under it) sorted, since
     /// the plugin logs from several threads and their order varies between runs; the case folder keeps the order.
+    /// In a loop, how many rounds the browser made before it was stopped depends on timing: each entry is kept once,
+    /// and the URL it happened to be on is left out.
     pub fn for_snapshot(&self) -> Observation {
+        let looped = self.login == Some(Outcome::RedirectLoop);
+        let entries = |lines: &[String]| {
+            let mut e = sorted_entries(lines);
+            if looped {
+                e.dedup();
+            }
+            e.concat()
+        };
         Observation {
-            opensearch_log: sorted_entries(&self.opensearch_log),
-            dashboards_log: sorted_entries(&self.dashboards_log),
+            opensearch_log: entries(&self.opensearch_log),
+            dashboards_log: entries(&self.dashboards_log),
+            final_url: if looped { None } else { self.final_url.clone() },
             hops: Vec::new(),
             ..self.clone()
         }
     }
 }
 
-fn sorted_entries(lines: &[String]) -> Vec<String> {
+fn sorted_entries(lines: &[String]) -> Vec<Vec<String>> {
     let mut entries: Vec<Vec<String>> = Vec::new();
     for line in lines {
         match entries.last_mut() {
@@ -405,7 +416,7 @@ fn sorted_entries(lines: &[String]) -> Vec<String> {
         }
     }
     entries.sort();
-    entries.concat()
+    entries
 }
 
 /// One log line normalised and redacted.
@@ -731,6 +742,17 @@ mod tests {
             o.for_snapshot().opensearch_log,
             ["[INFO ] a", "Caused by: x", "[WARN ] b"]
         );
+        let looped = Observation {
+            login: Some(Outcome::RedirectLoop),
+            final_url: Some("/auth/openid/login".into()),
+            dashboards_log: ["[error] failed", "[debug] again", "[error] failed"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        }
+        .for_snapshot();
+        assert_eq!(looped.dashboards_log, ["[debug] again", "[error] failed"]);
+        assert_eq!(looped.final_url, None);
     }
 
     #[test]
