@@ -6,20 +6,51 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// Literal secrets, as a scenario pasted from a report holds them: none may reach the report folder.
+const LITERALS: [&str; 2] = ["Literal-Client-Secret-7f3a", "Dave-Literal-Passw0rd"];
+
 const SCENARIO: &str = r#"
 title: One case the stand-in cannot serve, one it can, one that needs another OpenSearch
+idp:
+  provider:
+    client_secret: Literal-Client-Secret-7f3a
 variants:
   - name: base-path
     set:
       /dashboards/config/server.basePath: /dashboards
     expect: { login: success }
   - name: plain
+    set:
+      /opensearch/security/internal_users/dave: { password: Dave-Literal-Passw0rd, backend_roles: [admins] }
     expect: { login: success }
   - name: needs-opensearch-1
     set:
       /requires/opensearch: "<2"
     expect: { login: success }
 "#;
+
+/// Every file under `dir` that holds one of the literals.
+fn leaks(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut files = 0;
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            files += 1;
+            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+            for l in LITERALS.iter().filter(|l| text.contains(*l)) {
+                found.push(format!("{}: {l}", p.display()));
+            }
+        }
+    }
+    assert!(files > 10, "the report folder holds only {files} files");
+    found
+}
 
 /// Runs e2e on the scenario; returns the exit status, stdout, and results.json's cases by variant.
 fn e2e(keep_going: bool) -> (bool, String, Vec<(String, Value)>) {
@@ -44,6 +75,20 @@ fn e2e(keep_going: bool) -> (bool, String, Vec<(String, Value)>) {
         )
     });
     let results: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        leaks(&report),
+        Vec::<String>::new(),
+        "literal secrets in the report"
+    );
+    for l in LITERALS {
+        assert!(!stdout.contains(l), "{l} printed");
+    }
+    assert!(
+        report
+            .join("cases/statuses@plain/files/opensearch/opensearch-security/internal_users.yml")
+            .exists(),
+        "the case folder holds its rendered files"
+    );
     let cases = results["cases"]
         .as_array()
         .unwrap()
@@ -74,7 +119,13 @@ fn every_case_gets_a_status_and_none_ends_the_run() {
     assert!(why.starts_with("requires opensearch <2"), "{why}");
     for (_, c) in &cases {
         assert!(c["ran_on"]["opensearch"].is_string(), "{c}");
+        assert!(c["observed"]["hops"].is_array(), "{c}");
     }
+    let plain = &cases.iter().find(|(v, _)| v == "plain").unwrap().1;
+    assert!(
+        plain["observed"]["hops"].as_array().unwrap().len() > 5,
+        "{plain}"
+    );
     assert!(
         stdout.contains("1 passed, 0 failed, 1 not run, 1 error"),
         "{stdout}"

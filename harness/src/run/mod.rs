@@ -108,7 +108,10 @@ impl CaseResult {
             ran_on: None,
             asked: versions::Asked::default(),
             expected: case.expect.clone(),
-            observed: Observation::default(),
+            observed: Observation {
+                hops: Some(Vec::new()),
+                ..Default::default()
+            },
             mismatches: Vec::new(),
         }
     }
@@ -158,7 +161,10 @@ async fn judged(
 
     phase("logging in");
     let login_started = Instant::now();
-    let mut seen = Observation::default();
+    let mut seen = Observation {
+        hops: Some(Vec::new()),
+        ..Default::default()
+    };
     let mut first_user = None;
     let mut screenshot = None;
     if let Some(refusal) = &applied.refused {
@@ -212,7 +218,7 @@ async fn judged(
                 seen.login = Some(ended.outcome);
                 seen.login_detail = Some(redactor.redact(&ended.detail));
                 seen.final_url = ended.url.as_ref().map(observe::normalise_url);
-                seen.hops.extend(ended.hops);
+                seen.hops.get_or_insert_default().extend(ended.hops);
             }
             Step::Authinfo(a) => {
                 let token = stack.last_id_token(&a.user).await;
@@ -358,7 +364,13 @@ fn write_case_folder(
         dir.join("dashboards.log"),
         r.observed.dashboards_log.join("\n"),
     )?;
-    let hops: String = r.observed.hops.iter().map(|h| format!("{h}\n")).collect();
+    let hops: String = r
+        .observed
+        .hops
+        .iter()
+        .flatten()
+        .map(|h| format!("{h}\n"))
+        .collect();
     std::fs::write(dir.join("hops.txt"), hops)?;
     for (path, contents) in redacted_files(files, redactor) {
         let out = dir.join("files").join(path);

@@ -29,10 +29,10 @@ pub struct Observation {
     pub token: Option<TokenShape>,
     pub opensearch_log: Vec<String>,
     pub dashboards_log: Vec<String>,
-    /// The login's requests as the browser's network panel shows them (not snapshotted: how many hops a loop
-    /// makes before it is called depends on timing).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub hops: Vec<Hop>,
+    /// The login's requests as the browser's network panel shows them: in every case of `results.json` (empty
+    /// when no login ran), never in snapshots (how many hops a loop makes before it is called depends on timing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hops: Option<Vec<Hop>>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -401,7 +401,7 @@ impl Observation {
             opensearch_log: entries(&self.opensearch_log),
             dashboards_log: entries(&self.dashboards_log),
             final_url: if looped { None } else { self.final_url.clone() },
-            hops: Vec::new(),
+            hops: None,
             ..self.clone()
         }
     }
