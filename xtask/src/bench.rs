@@ -19,6 +19,7 @@ pub fn run(scenario: &str, repeat: usize, dir: &Path) -> Result<ExitCode> {
     if let Some(e) = errors.first() {
         return Err(anyhow!("{e}"));
     }
+    crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
     let once: Vec<_> = scenarios.into_iter().flat_map(|s| s.cases).collect();
     let cases: Vec<_> = (0..repeat.max(1)).flat_map(|_| once.clone()).collect();
     let report = crate::output_dir("bench", &crate::stamp().to_string());

@@ -73,6 +73,9 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
             serde_json::to_string(&d.idp).unwrap_or_default(),
         )
     });
+    if matches!(args.backend, Backend::Native { .. }) {
+        crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
+    }
     let report_dir = args
         .report
         .clone()

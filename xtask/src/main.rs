@@ -9,6 +9,7 @@ mod images;
 mod matrix;
 mod render;
 mod scenarios;
+mod setup;
 mod stand_in;
 mod summary;
 mod test;

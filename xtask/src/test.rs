@@ -12,12 +12,11 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+use crate::setup::{ensure_apt_packages, is_root, run_checked, shown};
+
 pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
+    ensure_apt_packages(crate::setup::NATIVE)?;
     ensure_apt_packages(&[
-        ("caddy", "caddy"),
-        ("chromium", "chromium"),
-        ("chromedriver", "chromium-driver"),
-        ("mvn", "maven"),
         ("shellcheck", "shellcheck"),
         ("dockerd", "docker.io"),
         ("docker-compose", "docker-compose"),
@@ -49,33 +48,6 @@ pub fn run(nextest_args: &[String]) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
-}
-
-/// (binary, Debian package) pairs: installs the packages whose binary is not on PATH.
-fn ensure_apt_packages(needed: &[(&str, &str)]) -> Result<()> {
-    let missing: Vec<&str> = needed
-        .iter()
-        .filter(|(bin, _)| which::which(bin).is_err())
-        .map(|(_, pkg)| *pkg)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    if which::which("apt-get").is_err() || !is_root() {
-        bail!(
-            "the tests need {}: install them with your package manager (Debian: apt-get install {})",
-            missing.join(", "),
-            missing.join(" ")
-        );
-    }
-    eprintln!("installing {} (apt-get)", missing.join(", "));
-    run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
-    run_checked(
-        Command::new("apt-get")
-            .args(["install", "-y", "-qq"])
-            .args(&missing)
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
 }
 
 fn ensure_python_module(module: &str) -> Result<()> {
@@ -180,29 +152,4 @@ fn ensure_actionlint() -> Result<()> {
             .args(["install", ACTIONLINT])
             .env("GOBIN", &bin),
     )
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn run_checked(cmd: &mut Command) -> Result<()> {
-    let status = cmd
-        .status()
-        .with_context(|| format!("running {}", shown(cmd)))?;
-    if !status.success() {
-        bail!("{} failed ({status})", shown(cmd));
-    }
-    Ok(())
-}
-
-fn shown(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|a| a.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -42,6 +42,9 @@ pub fn run(
         eprintln!("interrupted while starting");
         Ok(ExitCode::from(130))
     };
+    if matches!(backend, Backend::Native { .. }) {
+        crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
+    }
     let opensearch_version = harness::run::versions::decide(&case, &backend.offer()).opensearch;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
