@@ -73,7 +73,10 @@ pub struct Stack {
     dist: Distribution,
     jdk: opensearch::Jdk,
     node: Option<Node>,
+    /// What the node restarts for: `opensearch.yml` without its loggers, and the trust store.
     node_key: (String, Trust),
+    /// The loggers the node has had a level for (booted with, or set since): a case without them resets them.
+    loggers: std::collections::BTreeSet<String>,
     idp: idp::Server,
     caddy: Caddy,
     stand_in: Option<stand_in::Server>,
@@ -145,7 +148,11 @@ impl Stack {
         let driver = Chromedriver::start().await?;
 
         let stack = Stack {
-            node_key: (files.0["opensearch/opensearch.yml"].clone(), trust),
+            node_key: (
+                opensearch::restart_key(&files.0["opensearch/opensearch.yml"]),
+                trust,
+            ),
+            loggers: case.document.opensearch.loggers.keys().cloned().collect(),
             node: Some(node),
             topology,
             certs,
@@ -180,7 +187,7 @@ impl Stack {
             secrets: &self.secrets,
         })?;
         let key = (
-            files.0["opensearch/opensearch.yml"].clone(),
+            opensearch::restart_key(&files.0["opensearch/opensearch.yml"]),
             Trust::of(case),
         );
         if key != self.node_key || self.node.is_none() {
@@ -194,10 +201,19 @@ impl Stack {
             self.timings.opensearch_boot += node.started_in;
             self.node = Some(node);
             self.node_key = key;
+            self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
         }
         let admin =
             opensearch::client(&self.certs.ca_cert, &self.topology, Some(&self.certs.admin))?;
-        opensearch::apply_security(&admin, &self.topology.opensearch_url(), &files).await?;
+        let url = self.topology.opensearch_url();
+        opensearch::apply_loggers(
+            &admin,
+            &url,
+            &case.document.opensearch.loggers,
+            &mut self.loggers,
+        )
+        .await?;
+        opensearch::apply_security(&admin, &url, &files).await?;
         self.idp.set_config(idp::Config::for_run(
             &case.document,
             &self.topology,

@@ -77,6 +77,8 @@ pub struct Stack {
     idp_port: u16,
     opensearch: Option<Running>,
     opensearch_key: (String, Trust),
+    /// The loggers the node has had a level for (booted with, or set since): a case without them resets them.
+    loggers: std::collections::BTreeSet<String>,
     /// The case the stack serves now, and its files.
     current: Option<(Case, RunFiles)>,
     caddy: Running,
@@ -190,6 +192,7 @@ impl Stack {
             idp_port: 0,
             opensearch: None,
             opensearch_key: (String::new(), Trust::SystemOnly),
+            loggers: Default::default(),
             current: None,
             caddy,
             network,
@@ -215,7 +218,10 @@ impl Stack {
             secrets: &self.secrets,
         })?;
         let trust = Trust::of(case);
-        let key = (files.0["opensearch/opensearch.yml"].clone(), trust);
+        let key = (
+            opensearch::restart_key(&files.0["opensearch/opensearch.yml"]),
+            trust,
+        );
         let restart_opensearch = self.opensearch.is_none() || key != self.opensearch_key;
         if restart_opensearch {
             progress(&format!("starting OpenSearch ({})", self.images.opensearch));
@@ -225,8 +231,16 @@ impl Stack {
             let dir = self.fresh_files(&files)?;
             self.start_opensearch(&dir, trust).await?;
             self.opensearch_key = key;
+            self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
         }
         let (admin, url) = self.opensearch_client(Some(&self.certs.admin))?;
+        opensearch::apply_loggers(
+            &admin,
+            &url,
+            &case.document.opensearch.loggers,
+            &mut self.loggers,
+        )
+        .await?;
         opensearch::apply_security(&admin, &url, &files).await?;
 
         // Tokens of earlier cases are not this case's. (The folder itself stays: the IdP's container mounts it.)
