@@ -166,6 +166,10 @@ fn difference(have: &Value, want: &Value, at: &str) -> Option<String> {
     }
 }
 
+fn yaml_to_json(text: &str) -> Result<Value, String> {
+    crate::scenario::yaml_document(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,8 +204,4 @@ mod tests {
             Some("c.d.subject_key (missing; want \"sub\")")
         );
     }
-}
-
-fn yaml_to_json(text: &str) -> Result<Value, String> {
-    crate::scenario::yaml_document(text)
 }

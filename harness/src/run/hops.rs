@@ -108,10 +108,10 @@ fn redact_value(v: &str, depth: usize) -> String {
     if depth > 3 {
         return v.to_owned();
     }
-    if v.starts_with("http://") || v.starts_with("https://") {
-        if let Ok(u) = url::Url::parse(v) {
-            return redact_url(&u);
-        }
+    if (v.starts_with("http://") || v.starts_with("https://"))
+        && let Ok(u) = url::Url::parse(v)
+    {
+        return redact_url(&u);
     }
     match v.split_once('?') {
         Some((path, q)) if v.starts_with('/') => format!("{path}?{}", redact_query(q, depth)),
