@@ -12,6 +12,7 @@ pub mod idp;
 pub mod matrix;
 pub mod native;
 pub mod opensearch;
+pub mod plan;
 pub mod process;
 pub mod redact;
 pub mod render;

@@ -12,6 +12,7 @@ use crate::caddy::{Caddy, CaddyError};
 use crate::certs::RunCertificates;
 use crate::idp;
 use crate::opensearch::{self, Distribution, Node, Trust};
+use crate::plan::{self, Coupling, Plan};
 use crate::process::free_port;
 use crate::render::{Inputs, RunFiles, render};
 use crate::run::{Applied, Refusal};
@@ -73,14 +74,13 @@ pub struct Stack {
     dist: Distribution,
     jdk: opensearch::Jdk,
     node: Option<Node>,
-    /// What the node restarts for: `opensearch.yml` without its loggers, and the trust store.
-    node_key: (String, Trust),
+    /// What each component serves now (`plan`: the one place that decides what a case restarts).
+    serving: plan::Serving,
     /// The loggers the node has had a level for (booted with, or set since): a case without them resets them.
     loggers: std::collections::BTreeSet<String>,
     idp: idp::Server,
     caddy: Caddy,
     stand_in: Option<stand_in::Server>,
-    stand_in_yml: String,
     driver: Chromedriver,
     /// Paths of the IdP and the stand-in answered slower on purpose (`slow_down`), kept across stand-in restarts.
     slow: Vec<(String, Duration)>,
@@ -148,10 +148,10 @@ impl Stack {
         let driver = Chromedriver::start().await?;
 
         let stack = Stack {
-            node_key: (
-                opensearch::restart_key(&files.0["opensearch/opensearch.yml"]),
-                trust,
-            ),
+            serving: plan::Serving {
+                opensearch: Some(plan::Keys::of(case).opensearch),
+                ..Default::default()
+            },
             loggers: case.document.opensearch.loggers.keys().cloned().collect(),
             node: Some(node),
             topology,
@@ -167,7 +167,6 @@ impl Stack {
             idp,
             caddy,
             stand_in: None,
-            stand_in_yml: String::new(),
             driver,
             slow: Vec::new(),
         };
@@ -186,21 +185,27 @@ impl Stack {
             certs: &self.certs,
             secrets: &self.secrets,
         })?;
-        let key = (
-            opensearch::restart_key(&files.0["opensearch/opensearch.yml"]),
-            Trust::of(case),
-        );
-        if key != self.node_key || self.node.is_none() {
+        let keys = plan::Keys::of(case);
+        // In process, the IdP swaps its provider for every case (clearing its sessions and tokens) without a
+        // restart: `plan.idp` is nothing to carry out here.
+        let plan = Plan {
+            idp: None,
+            ..Plan::between(&self.serving, &keys, Coupling::None)
+        };
+        let restarted = plan.restarts();
+        if plan.opensearch.is_some() {
             if let Some(node) = self.node.take() {
                 node.stop();
             }
+            self.serving.opensearch = None;
             let dir = self.run_dir.join("opensearch");
             let _ = std::fs::remove_dir_all(&dir);
+            let trust = Trust::of(case);
             let node =
-                Node::start(&self.dist, &self.jdk, &files, &self.topology, key.1, &dir).await?;
+                Node::start(&self.dist, &self.jdk, &files, &self.topology, trust, &dir).await?;
             self.timings.opensearch_boot += node.started_in;
             self.node = Some(node);
-            self.node_key = key;
+            self.serving.opensearch = Some(keys.opensearch);
             self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
         }
         let admin =
@@ -220,29 +225,37 @@ impl Stack {
             &self.certs,
             &self.secrets,
         ));
-        let yml = &files.0["dashboards/opensearch_dashboards.yml"];
-        if self.stand_in.is_none() || *yml != self.stand_in_yml {
+        self.serving.idp = Some(keys.idp.clone());
+        if plan.dashboards.is_some() {
             if let Some(s) = self.stand_in.take() {
                 s.stop().await;
             }
-            self.stand_in_yml.clear();
+            self.serving.dashboards = None;
             match self.start_stand_in(&files, case).await {
                 Ok(s) => {
                     s.delays().set(&self.slow);
                     self.stand_in = Some(s);
+                    self.serving.dashboards = Some(keys.dashboards.clone());
                 }
                 Err(StackError::StandInRefused(e)) => {
                     let refused = Some(Refusal {
                         component: stand_in::NAME.to_owned(),
                         message: e.to_string(),
                     });
-                    return Ok(Applied { files, refused });
+                    return Ok(Applied {
+                        files,
+                        refused,
+                        restarted,
+                    });
                 }
                 Err(e) => return Err(e),
             }
-            self.stand_in_yml = yml.clone();
         }
-        Ok(Applied::serving(files))
+        Ok(Applied {
+            files,
+            refused: None,
+            restarted,
+        })
     }
 
     async fn start_stand_in(

@@ -80,6 +80,16 @@ pub fn run(scenario: &str, repeat: usize, dir: &Path) -> Result<ExitCode> {
         run.results.iter().filter(|r| r.pass).count(),
         run.results.len()
     );
+    let mut restarts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in &run.results {
+        for why in &r.restarted {
+            *restarts.entry(why.as_str()).or_default() += 1;
+        }
+    }
+    println!("  restarts between cases (component: cause)");
+    for (why, n) in &restarts {
+        println!("    {n:>4} × {why}");
+    }
     let changed = changed_verdicts(&run.results);
     println!(
         "  verdicts that changed          {:>8} of {} cases × {} runs",

@@ -10,7 +10,7 @@ use harness::containers::images::{DashboardsImage, IdpImages, Images, Source};
 use harness::run::report;
 use harness::run::versions::{self, DashboardsOffer, Decision, Offer, Pinned};
 use harness::run::{CaseResult, Status, Target, run_case};
-use harness::scenario::{Case, IdpCertificate, wire_name};
+use harness::scenario::{Case, wire_name};
 use harness::{containers, native};
 use harness::{idp, select, stand_in};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -62,17 +62,8 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
             selected.len()
         );
     }
-    // Order for few restarts (stable: file order otherwise). Another trust store restarts OpenSearch: those cases
-    // run together, at the end. Then cases that share Dashboards' settings, then the IdP's, run next to each other:
-    // a change of either restarts that component (its container, on the containers backend).
-    cases.sort_by_cached_key(|c| {
-        let d = &c.document;
-        (
-            d.stack.idp_certificate == IdpCertificate::Private,
-            serde_json::to_string(&d.dashboards).unwrap_or_default(),
-            serde_json::to_string(&d.idp).unwrap_or_default(),
-        )
-    });
+    // Order for few restarts, by the keys the backends restart for (`plan`).
+    harness::plan::order(&mut cases);
     if matches!(args.backend, Backend::Native { .. }) {
         crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
     }

@@ -17,6 +17,7 @@ use crate::browser;
 use crate::certs::RunCertificates;
 use crate::idp;
 use crate::opensearch::{self, Trust};
+use crate::plan::{self, Coupling, Plan};
 use crate::render::{Inputs, RunFiles, render};
 use crate::run::StackError;
 use crate::scenario::{Case, IdpCertificate};
@@ -68,15 +69,14 @@ pub struct Stack {
     // Containers before the network: fields drop in order, and the network goes last.
     browser: Running,
     dashboards: Option<Running>,
-    dashboards_yml: String,
     idp: Option<Running>,
-    idp_config: String,
     /// authentik's database (and redis before 2025.10) and worker: started once, kept for every case.
     authentik: Vec<Running>,
     bootstrap_token: String,
     idp_port: u16,
     opensearch: Option<Running>,
-    opensearch_key: (String, Trust),
+    /// What each component serves now (`plan`: the one place that decides what a case restarts).
+    serving: plan::Serving,
     /// The loggers the node has had a level for (booted with, or set since): a case without them resets them.
     loggers: std::collections::BTreeSet<String>,
     /// The case the stack serves now, and its files.
@@ -184,14 +184,12 @@ impl Stack {
             driver_url,
             browser,
             dashboards: None,
-            dashboards_yml: String::new(),
             idp: None,
-            idp_config: String::new(),
             authentik: Vec::new(),
             bootstrap_token: String::new(),
             idp_port: 0,
             opensearch: None,
-            opensearch_key: (String::new(), Trust::SystemOnly),
+            serving: plan::Serving::default(),
             loggers: Default::default(),
             current: None,
             caddy,
@@ -201,8 +199,8 @@ impl Stack {
         Ok(stack)
     }
 
-    /// Makes the running stack serve `case`; returns the case's files.
-    pub async fn apply(&mut self, case: &Case) -> Result<RunFiles, StackError> {
+    /// Makes the running stack serve `case`; returns the case's files and what it restarted for it.
+    pub async fn apply(&mut self, case: &Case) -> Result<(RunFiles, Vec<String>), StackError> {
         self.apply_with(case, &|_| {}).await
     }
 
@@ -210,27 +208,24 @@ impl Stack {
         &mut self,
         case: &Case,
         progress: &dyn Fn(&str),
-    ) -> Result<RunFiles, StackError> {
+    ) -> Result<(RunFiles, Vec<String>), StackError> {
         let files = render(&Inputs {
             case,
             topology: &self.topology,
             certs: &self.certs,
             secrets: &self.secrets,
         })?;
-        let trust = Trust::of(case);
-        let key = (
-            opensearch::restart_key(&files.0["opensearch/opensearch.yml"]),
-            trust,
-        );
-        let restart_opensearch = self.opensearch.is_none() || key != self.opensearch_key;
-        if restart_opensearch {
+        let keys = plan::Keys::of(case);
+        let plan = Plan::between(&self.serving, &keys, Coupling::DashboardsFollowsOpenSearch);
+        if plan.opensearch.is_some() {
             progress(&format!("starting OpenSearch ({})", self.images.opensearch));
             if let Some(old) = self.opensearch.take() {
+                self.serving.opensearch = None;
                 old.container.rm().await?;
             }
             let dir = self.fresh_files(&files)?;
-            self.start_opensearch(&dir, trust).await?;
-            self.opensearch_key = key;
+            self.start_opensearch(&dir, Trust::of(case)).await?;
+            self.serving.opensearch = Some(keys.opensearch);
             self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
         }
         let (admin, url) = self.opensearch_client(Some(&self.certs.admin))?;
@@ -252,46 +247,41 @@ impl Stack {
         if nix::unistd::geteuid().is_root() {
             opensearch::chown_tree(&tokens, IMAGE_UID)?;
         }
-        match self.images.idp.clone() {
-            IdpImages::Embedded(image) => {
-                let idp_config = self.idp_config_json(case);
-                if self.idp.is_none() || idp_config != self.idp_config {
+        if plan.idp.is_some() {
+            self.serving.idp = None;
+            match self.images.idp.clone() {
+                IdpImages::Embedded(image) => {
                     progress("starting the IdP");
                     if let Some(old) = self.idp.take() {
                         old.container.rm().await?;
                     }
                     let dir = self.fresh_files(&files)?;
-                    self.start_embedded_idp(&image, &dir, &idp_config).await?;
-                    self.idp_config = idp_config;
+                    self.start_embedded_idp(&image, &dir, &self.idp_config_json(case))
+                        .await?;
                 }
-            }
-            IdpImages::Authentik { .. } => {
-                let blueprint = &files.0[BLUEPRINT];
-                if self.idp.is_none() {
+                // authentik starts once; a case's provider and users are its blueprint, applied again.
+                IdpImages::Authentik { .. } if self.idp.is_none() => {
                     progress(
                         "starting authentik (postgres, worker, server; first start migrates its database)",
                     );
-                    self.start_authentik(blueprint).await?;
-                } else if *blueprint != self.idp_config {
-                    self.apply_blueprint(blueprint).await?;
+                    self.start_authentik(&files.0[BLUEPRINT]).await?;
                 }
-                self.idp_config = blueprint.clone();
+                IdpImages::Authentik { .. } => self.apply_blueprint(&files.0[BLUEPRINT]).await?,
             }
+            self.serving.idp = Some(keys.idp.clone());
         }
-
-        let yml = &files.0["dashboards/opensearch_dashboards.yml"];
-        // Dashboards reaches OpenSearch by its address, which a new OpenSearch container changes.
-        if self.dashboards.is_none() || *yml != self.dashboards_yml || restart_opensearch {
+        if plan.dashboards.is_some() {
             progress("starting Dashboards");
             if let Some(old) = self.dashboards.take() {
+                self.serving.dashboards = None;
                 old.container.rm().await?;
             }
             let dir = self.fresh_files(&files)?;
             self.start_dashboards(&dir, case).await?;
-            self.dashboards_yml = yml.clone();
+            self.serving.dashboards = Some(keys.dashboards.clone());
         }
         self.current = Some((case.clone(), files.clone()));
-        Ok(files)
+        Ok((files, plan.restarts()))
     }
 
     /// A new folder with the case's files, owned as the images need.
@@ -737,9 +727,8 @@ impl crate::run::Target for Stack {
     }
 
     async fn apply(&mut self, case: &Case) -> Result<crate::run::Applied, StackError> {
-        Ok(crate::run::Applied::serving(
-            Stack::apply(self, case).await?,
-        ))
+        let (files, restarted) = Stack::apply(self, case).await?;
+        Ok(crate::run::Applied::serving(files, restarted))
     }
 
     fn browser(&self) -> (String, browser::Options) {

@@ -1,7 +1,6 @@
 //! A case's loggers (`opensearch.loggers`) without a restart: `logger.*` are dynamic cluster settings, so the
 //! running node takes each case's levels through `_cluster/settings`. The rendered `opensearch.yml` still carries
-//! them (a bundle or a case folder shows the node as the case needs it); what a node must restart for is the rest
-//! of the file ([`restart_key`]).
+//! them (a bundle or a case folder shows the node as the case needs it); what a node restarts for is `plan`'s.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,16 +8,6 @@ use serde_json::{Map, Value, json};
 
 use super::ApiError;
 use crate::scenario::{LogLevel, wire_name};
-
-/// `opensearch.yml` without its `logger.*` lines: a node restarts only when this changes. The harness renders every
-/// setting as one flat `key: value` line (`render::opensearch`), so a line is a setting.
-pub fn restart_key(opensearch_yml: &str) -> String {
-    opensearch_yml
-        .lines()
-        .filter(|l| !l.starts_with("logger."))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// The body that gives the node `wanted`'s levels and puts every other logger in `known` (those the node booted
 /// with or an earlier case set) back to `INFO`, the level they inherit from the root logger by default.
@@ -70,13 +59,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loggers_do_not_restart_a_node_and_earlier_ones_go_back_to_info() {
-        let yml = "cluster.name: x\nlogger.org.opensearch.security: TRACE\nhttp.port: 9200";
-        assert_eq!(restart_key(yml), "cluster.name: x\nhttp.port: 9200");
-        assert_ne!(
-            restart_key(yml),
-            restart_key("cluster.name: y\nhttp.port: 9200")
-        );
+    fn earlier_loggers_go_back_to_info() {
         let wanted =
             BTreeMap::from([("com.amazon.dlic.auth.http.jwt".to_owned(), LogLevel::Trace)]);
         let known = BTreeSet::from(["org.opensearch.security".to_owned()]);

@@ -9,7 +9,7 @@ mod security_api;
 
 pub use distribution::{Distribution, DistributionError};
 pub use jdk::{Jdk, JdkError, for_keytool as jdk_for_keytool, select as select_jdk};
-pub use loggers::{apply_loggers, restart_key};
+pub use loggers::apply_loggers;
 pub use node::{Node, NodeError, Trust, chown_tree, trust_store, without_missing_modules};
 pub use security_api::{ApiError, apply_security};
 

@@ -67,6 +67,9 @@ pub struct CaseResult {
     pub pass: bool,
     pub duration_ms: u128,
     pub timings: Timings,
+    /// What the stack (re)started for the case, each `component: why` (`plan`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub restarted: Vec<String>,
     /// What the case ran on (set by whoever chose the versions, `run::versions::decide`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ran_on: Option<versions::RanOn>,
@@ -105,6 +108,7 @@ impl CaseResult {
             pass: false,
             duration_ms: 0,
             timings: Timings::default(),
+            restarted: Vec::new(),
             ran_on: None,
             asked: versions::Asked::default(),
             expected: case.expect.clone(),
@@ -273,6 +277,7 @@ async fn judged(
         reason: None,
         pass,
         duration_ms: begun.elapsed().as_millis(),
+        restarted: applied.restarted.clone(),
         timings: Timings {
             config_swap_ms: config_swap.as_millis(),
             browser_login_ms: browser_login.as_millis(),

@@ -15,6 +15,8 @@ pub type StackError = Box<dyn std::error::Error + Send + Sync>;
 pub struct Applied {
     pub files: RunFiles,
     pub refused: Option<Refusal>,
+    /// What was (re)started for the case, each `component: why` (`plan::Plan::restarts`).
+    pub restarted: Vec<String>,
 }
 
 /// A component that would not start on the case's configuration, in its own words.
@@ -25,10 +27,11 @@ pub struct Refusal {
 }
 
 impl Applied {
-    pub fn serving(files: RunFiles) -> Applied {
+    pub fn serving(files: RunFiles, restarted: Vec<String>) -> Applied {
         Applied {
             files,
             refused: None,
+            restarted,
         }
     }
 }

@@ -1,0 +1,217 @@
+//! What going from one case to the next restarts: the one place that decides it. Both backends execute the plan;
+//! `e2e` orders cases by the same keys, so that cases needing the same running components run next to each other.
+//! Pure: a case's keys come from its document alone (the rest of what a component's files depend on — topology,
+//! certificates, secrets — is the same for every case of a run).
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::scenario::{Case, IdpCertificate};
+
+/// What each component must be restarted for, as one case determines it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Keys {
+    pub opensearch: OpenSearchKey,
+    /// The Dashboards (stand-in's or real) configuration and the CAs it trusts by default.
+    pub dashboards: String,
+    /// The IdP's configuration: profile, provider, users.
+    pub idp: String,
+}
+
+/// What OpenSearch boots with that no REST call can change: the trust store of its JVM. Its loggers and security
+/// configuration go over the REST API (`opensearch::apply_loggers`, `apply_security`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct OpenSearchKey {
+    /// `private` sorts after `public`: the one restart a run cannot avoid comes once, at the end.
+    pub private_idp_certificate: bool,
+}
+
+impl Keys {
+    pub fn of(case: &Case) -> Keys {
+        let d = &case.document;
+        let private = d.stack.idp_certificate == IdpCertificate::Private;
+        Keys {
+            opensearch: OpenSearchKey {
+                private_idp_certificate: private,
+            },
+            // The stand-in trusts the run CA by default for a "public" IdP certificate: that is part of it too.
+            dashboards: json!([private, d.dashboards]).to_string(),
+            idp: json!([d.stack.idp, d.idp]).to_string(),
+        }
+    }
+}
+
+/// The keys of what the stack serves now; `None`: the component is not running (not started yet, stopped, or
+/// its last start failed).
+#[derive(Clone, Debug, Default)]
+pub struct Serving {
+    pub opensearch: Option<OpenSearchKey>,
+    pub dashboards: Option<String>,
+    pub idp: Option<String>,
+}
+
+impl Serving {
+    /// What the stack serves once `plan` for `next` has been carried out.
+    pub fn after(&mut self, next: &Keys) {
+        *self = Serving {
+            opensearch: Some(next.opensearch),
+            dashboards: Some(next.dashboards.clone()),
+            idp: Some(next.idp.clone()),
+        };
+    }
+}
+
+/// How a backend's components depend on each other beyond their own configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coupling {
+    /// Each restarts for its own key only (native: every component keeps its address).
+    None,
+    /// Dashboards reaches OpenSearch by its container's address, which a new OpenSearch changes.
+    DashboardsFollowsOpenSearch,
+}
+
+/// Which components to (re)start, each with why; `None`: it keeps running.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub opensearch: Option<String>,
+    pub dashboards: Option<String>,
+    pub idp: Option<String>,
+}
+
+impl Plan {
+    pub fn between(serving: &Serving, next: &Keys, coupling: Coupling) -> Plan {
+        let why = |running: bool, same: bool, what: &str| match (running, same) {
+            (false, _) => Some("not running".to_owned()),
+            (true, false) => Some(what.to_owned()),
+            (true, true) => None,
+        };
+        let opensearch = why(
+            serving.opensearch.is_some(),
+            serving.opensearch == Some(next.opensearch),
+            if next.opensearch.private_idp_certificate {
+                "its trust store: the IdP's certificate is private"
+            } else {
+                "its trust store: the IdP's certificate is public"
+            },
+        );
+        let mut dashboards = why(
+            serving.dashboards.is_some(),
+            serving.dashboards.as_ref() == Some(&next.dashboards),
+            "its configuration",
+        );
+        if coupling == Coupling::DashboardsFollowsOpenSearch && opensearch.is_some() {
+            dashboards.get_or_insert_with(|| "a new OpenSearch address".to_owned());
+        }
+        let idp = why(
+            serving.idp.is_some(),
+            serving.idp.as_ref() == Some(&next.idp),
+            "its configuration",
+        );
+        Plan {
+            opensearch,
+            dashboards,
+            idp,
+        }
+    }
+
+    /// `component: why` for each restart (reports name them).
+    pub fn restarts(&self) -> Vec<String> {
+        [
+            ("OpenSearch", &self.opensearch),
+            ("Dashboards", &self.dashboards),
+            ("IdP", &self.idp),
+        ]
+        .into_iter()
+        .filter_map(|(c, why)| why.as_ref().map(|w| format!("{c}: {w}")))
+        .collect()
+    }
+}
+
+/// `cases` in the order that restarts least (stable: file order otherwise): OpenSearch's key first (so the
+/// private-certificate cases, which need another trust store, run together at the end), then Dashboards', then
+/// the IdP's.
+pub fn order(cases: &mut [Case]) {
+    cases.sort_by_cached_key(Keys::of);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(yaml: &str) -> Case {
+        let file = crate::scenario::SourceFile {
+            path: "t.yaml".into(),
+            text: yaml.into(),
+        };
+        crate::scenario::load(&file).unwrap().cases.remove(0)
+    }
+
+    #[test]
+    fn only_what_changed_restarts_and_a_stopped_component_starts() {
+        let a = Keys::of(&case("expect: {login: success}"));
+        let mut serving = Serving::default();
+        let first = Plan::between(&serving, &a, Coupling::None);
+        assert_eq!(first.restarts().len(), 3, "{first:?}");
+        serving.after(&a);
+        assert_eq!(Plan::between(&serving, &a, Coupling::None), Plan::default());
+
+        let loggers = Keys::of(&case(
+            "opensearch: {loggers: {org.opensearch.security: trace}}\nexpect: {login: success}",
+        ));
+        assert_eq!(
+            Plan::between(&serving, &loggers, Coupling::None),
+            Plan::default(),
+            "loggers are dynamic"
+        );
+
+        let other_dashboards = Keys::of(&case(
+            "dashboards: {config: {opensearch_security.openid.scope: openid email}}\nexpect: {login: success}",
+        ));
+        let plan = Plan::between(&serving, &other_dashboards, Coupling::None);
+        assert_eq!(plan.restarts(), ["Dashboards: its configuration"]);
+
+        let private = Keys::of(&case(
+            "stack: {idp_certificate: private}\nexpect: {login: success}",
+        ));
+        let plan = Plan::between(&serving, &private, Coupling::None);
+        assert_eq!(
+            plan.restarts(),
+            [
+                "OpenSearch: its trust store: the IdP's certificate is private",
+                "Dashboards: its configuration",
+            ],
+            "the stand-in's default trust follows the certificate too"
+        );
+        serving.dashboards = None;
+        let plan = Plan::between(&serving, &a, Coupling::DashboardsFollowsOpenSearch);
+        assert_eq!(plan.restarts(), ["Dashboards: not running"]);
+        serving.after(&a);
+        let plan = Plan::between(&serving, &private, Coupling::DashboardsFollowsOpenSearch);
+        assert_eq!(plan.opensearch.is_some(), plan.dashboards.is_some());
+    }
+
+    #[test]
+    fn the_order_runs_cases_that_share_components_together_and_private_certificates_last() {
+        let mut cases = vec![
+            case("stack: {idp_certificate: private}\nexpect: {login: success}"),
+            case(
+                "dashboards: {config: {opensearch_security.openid.scope: openid email}}\nexpect: {login: success}",
+            ),
+            case("expect: {login: success}"),
+            case(
+                "dashboards: {config: {opensearch_security.openid.scope: openid email}}\nexpect: {login: missing_role}",
+            ),
+        ];
+        order(&mut cases);
+        let keys: Vec<Keys> = cases.iter().map(Keys::of).collect();
+        assert!(keys[3].opensearch.private_idp_certificate);
+        let changes = keys
+            .windows(2)
+            .filter(|w| w[0].dashboards != w[1].dashboards)
+            .count();
+        assert_eq!(
+            changes, 2,
+            "each Dashboards configuration once, then the private case"
+        );
+    }
+}
