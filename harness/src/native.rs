@@ -81,6 +81,8 @@ pub struct Stack {
     idp: idp::Server,
     caddy: Caddy,
     stand_in: Option<stand_in::Server>,
+    /// The run's browser session on `driver` (`run::Target::warm_browser`); ends before chromedriver does.
+    session: Option<browser::Browser>,
     driver: Chromedriver,
     /// Paths of the IdP and the stand-in answered slower on purpose (`slow_down`), kept across stand-in restarts.
     slow: Vec<(String, Duration)>,
@@ -167,6 +169,7 @@ impl Stack {
             idp,
             caddy,
             stand_in: None,
+            session: None,
             driver,
             slow: Vec::new(),
         };
@@ -343,6 +346,9 @@ impl Stack {
 
     /// Stops everything (also done by drop, without waiting for the servers).
     pub async fn stop(mut self) {
+        if let Some(b) = self.session.take() {
+            let _ = b.close().await;
+        }
         if let Some(s) = self.stand_in.take() {
             s.stop().await;
         }
@@ -363,6 +369,10 @@ impl crate::run::Target for Stack {
 
     async fn apply(&mut self, case: &Case) -> Result<Applied, crate::run::StackError> {
         Ok(Stack::apply(self, case).await?)
+    }
+
+    fn warm_browser(&mut self) -> &mut Option<browser::Browser> {
+        &mut self.session
     }
 
     fn browser(&self) -> (String, browser::Options) {

@@ -115,6 +115,24 @@ impl Browser {
     pub async fn close(self) -> Result<(), BrowserError> {
         Ok(self.client.close().await?)
     }
+
+    /// Makes the session as good as new for the next case: no page, every cookie gone, every origin's storage
+    /// (local and session storage, IndexedDB, cache) of `origins` cleared, the network log drained. One warm
+    /// Chromium then serves a whole run.
+    pub async fn reset(&self, origins: &[String]) -> Result<(), BrowserError> {
+        self.client.goto("about:blank").await?;
+        network_log::cdp(&self.client, "Network.clearBrowserCookies", json!({})).await?;
+        for origin in origins {
+            network_log::cdp(
+                &self.client,
+                "Storage.clearDataForOrigin",
+                json!({"origin": origin, "storageTypes": "all"}),
+            )
+            .await?;
+        }
+        network_log::drain(&self.client).await?;
+        Ok(())
+    }
 }
 
 fn capabilities(options: &Options, profile: Option<PathBuf>) -> serde_json::Map<String, Value> {

@@ -1,7 +1,7 @@
-//! Chromium's network events, read through chromedriver: the session asks for a performance log
-//! (`goog:loggingPrefs`, network domain only), and each read drains what the browser has sent since the last one.
-//! This works wherever chromedriver does — also in the browser container, whose DevTools port is not reachable
-//! from the harness.
+//! Chromium's DevTools protocol through chromedriver: its network events from the performance log the session
+//! asks for (`goog:loggingPrefs`, network domain only; each read drains what the browser has sent since the last
+//! one), and commands sent with chromedriver's `goog/cdp/execute`. This works wherever chromedriver does — also in
+//! the browser container, whose DevTools port is not reachable from the harness.
 
 use fantoccini::Client;
 use fantoccini::error::CmdError;
@@ -47,4 +47,34 @@ pub fn capabilities() -> (Value, Value) {
         json!({ "performance": "ALL" }),
         json!({ "enableNetwork": true, "enablePage": false }),
     )
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one DevTools command.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Sends the DevTools command `cmd` with `params`.
+pub async fn cdp(client: &Client, cmd: &'static str, params: Value) -> Result<Value, CmdError> {
+    client.issue_cmd(Cdp { cmd, params }).await
 }

@@ -67,6 +67,8 @@ pub struct Stack {
     opensearch_port: u16,
     driver_url: String,
     // Containers before the network: fields drop in order, and the network goes last.
+    /// The run's browser session (`run::Target::warm_browser`), before the browser container it runs in.
+    session: Option<browser::Browser>,
     browser: Running,
     dashboards: Option<Running>,
     idp: Option<Running>,
@@ -182,6 +184,7 @@ impl Stack {
             opensearch_ip: String::new(),
             opensearch_port: 0,
             driver_url,
+            session: None,
             browser,
             dashboards: None,
             idp: None,
@@ -729,6 +732,10 @@ impl crate::run::Target for Stack {
     async fn apply(&mut self, case: &Case) -> Result<crate::run::Applied, StackError> {
         let (files, restarted) = Stack::apply(self, case).await?;
         Ok(crate::run::Applied::serving(files, restarted))
+    }
+
+    fn warm_browser(&mut self) -> &mut Option<browser::Browser> {
+        &mut self.session
     }
 
     fn browser(&self) -> (String, browser::Options) {

@@ -105,7 +105,7 @@ pub async fn login(
             }
             State::IdpFlow { stage, error } => {
                 if let (true, Some(e)) = (again(ActedOn::Idp), &error) {
-                    let detail = format!("the IdP refused at {stage}: {e}");
+                    let detail = format!("the IdP refused at its {stage} stage, saying “{e}”");
                     return ended(c, hops, Outcome::IdpError, detail).await;
                 }
                 if again(ActedOn::Idp) && unmoved {

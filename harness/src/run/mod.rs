@@ -201,8 +201,9 @@ async fn judged(
                         .unwrap_or_default(),
                 };
                 let (driver, options) = stack.browser();
-                let b = Browser::open(&driver, &options).await?;
-                let topology = stack.topology();
+                let topology = stack.topology().clone();
+                let origins = [topology.dashboards_url(), topology.idp_url()];
+                let b = warm(stack.warm_browser(), &driver, &options, &origins).await?;
                 let hosts = Hosts {
                     dashboards: &topology.hosts.dashboards,
                     idp: &topology.hosts.idp,
@@ -217,7 +218,6 @@ async fn judged(
                 )
                 .await;
                 screenshot = b.client.screenshot().await.ok();
-                let _ = b.close().await;
                 let ended = ended?;
                 seen.login = Some(ended.outcome);
                 seen.login_detail = Some(redactor.redact(&ended.detail));
@@ -309,6 +309,25 @@ async fn judged(
         )?;
     }
     Ok(result)
+}
+
+/// The run's browser session, as good as new: opened on first use, else reset (and opened again if the old
+/// one no longer answers).
+async fn warm<'a>(
+    session: &'a mut Option<Browser>,
+    driver: &str,
+    options: &browser::Options,
+    origins: &[String],
+) -> Result<&'a Browser, browser::BrowserError> {
+    if let Some(b) = session.as_ref()
+        && b.reset(origins).await.is_err()
+    {
+        *session = None;
+    }
+    if session.is_none() {
+        *session = Some(Browser::open(driver, options).await?);
+    }
+    Ok(session.as_ref().expect("opened above"))
 }
 
 /// The node writes its log asynchronously. The slice is final once it holds every line the case expects, or

@@ -46,6 +46,9 @@ pub trait Target {
     fn apply(&mut self, case: &Case) -> impl Future<Output = Result<Applied, StackError>>;
     /// The chromedriver to open sessions on, and how each session is set up.
     fn browser(&self) -> (String, browser::Options);
+    /// The run's one browser session, kept by the stack between cases: `run_case` opens it on first use and
+    /// resets it (no cookie, no storage, no page) before every login. `None` until then.
+    fn warm_browser(&mut self) -> &mut Option<browser::Browser>;
     /// An HTTPS client for OpenSearch (trusting the run CA, no client certificate) and OpenSearch's URL as the
     /// harness reaches it.
     fn opensearch(&self) -> Result<(reqwest::Client, String), reqwest::Error>;
