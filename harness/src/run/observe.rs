@@ -330,21 +330,17 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// The URL with what changes every run (code, state, port) replaced.
+/// The URL's path and query with what changes every run replaced: ports, and codes, states and other secret
+/// parameters also where a parameter carries a URL of its own (`hops::redact_url`, without the origin).
 pub fn normalise_url(url: &url::Url) -> String {
-    let mut out = url.path().to_owned();
-    let pairs: Vec<String> = url
-        .query_pairs()
-        .map(|(k, v)| match k.as_ref() {
-            "code" | "state" => format!("{k}=[{k}]"),
-            _ => format!("{k}={v}"),
-        })
-        .collect();
-    if !pairs.is_empty() {
-        out.push('?');
-        out.push_str(&pairs.join("&"));
+    let full = hops::redact_url(url);
+    match url.host_str() {
+        Some(h) => full
+            .strip_prefix(&format!("{}://{h}", url.scheme()))
+            .unwrap_or(&full)
+            .to_owned(),
+        None => full,
     }
-    out
 }
 
 static TIMESTAMP: LazyLock<Regex> =
@@ -696,6 +692,14 @@ mod tests {
             outcome(read_state(&gave_up, &hops(&[], &[]), HOSTS)),
             Some(Outcome::RedirectLoop)
         );
+    }
+
+    #[test]
+    fn urls_lose_their_code_state_and_ports_also_inside_parameters() {
+        let u = url::Url::parse("https://idp.sso.test:4321/if/flow/x/?redirect_uri=https://d.sso.test:4321/cb&next=%2Fapplication%2Fo%2Fauthorize%2F%3Fstate%3Dabc%26redirect_uri%3Dhttps%253A%252F%252Fd.sso.test%253A4321%252Fcb")
+            .unwrap();
+        let n = normalise_url(&u);
+        assert!(!n.contains("abc") && !n.contains("4321"), "{n}");
     }
 
     #[test]
