@@ -214,14 +214,7 @@ impl Stack {
         let admin =
             opensearch::client(&self.certs.ca_cert, &self.topology, Some(&self.certs.admin))?;
         let url = self.topology.opensearch_url();
-        opensearch::apply_loggers(
-            &admin,
-            &url,
-            &case.document.opensearch.loggers,
-            &mut self.loggers,
-        )
-        .await?;
-        opensearch::apply_security(&admin, &url, &files).await?;
+        opensearch::apply_case(&admin, &url, case, &files, &mut self.loggers).await?;
         self.idp.set_config(idp::Config::for_run(
             &case.document,
             &self.topology,

@@ -8,33 +8,39 @@ use fantoccini::error::CmdError;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{Value, json};
 
-/// chromedriver's `POST /session/{id}/se/log` (the Selenium log endpoint it keeps in W3C mode).
+/// A chromedriver command of its own (not W3C WebDriver): `POST /session/{id}/<path>` with a JSON body.
 #[derive(Debug)]
-struct ReadPerformanceLog;
+struct Post {
+    path: &'static str,
+    body: Value,
+}
 
-impl WebDriverCompatibleCommand for ReadPerformanceLog {
+impl WebDriverCompatibleCommand for Post {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({"type": "performance"}).to_string()),
-        )
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }
 
 /// The log entries since the last read, oldest first.
 pub async fn drain(client: &Client) -> Result<Vec<Value>, CmdError> {
-    match client.issue_cmd(ReadPerformanceLog).await? {
+    // `se/log`: the Selenium log endpoint chromedriver keeps in W3C mode.
+    let read = Post {
+        path: "se/log",
+        body: json!({"type": "performance"}),
+    };
+    match client.issue_cmd(read).await? {
         Value::Array(entries) => Ok(entries),
         _ => Ok(Vec::new()),
     }
@@ -49,32 +55,11 @@ pub fn capabilities() -> (Value, Value) {
     )
 }
 
-/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one DevTools command.
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({"cmd": self.cmd, "params": self.params});
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
 /// Sends the DevTools command `cmd` with `params`.
 pub async fn cdp(client: &Client, cmd: &'static str, params: Value) -> Result<Value, CmdError> {
-    client.issue_cmd(Cdp { cmd, params }).await
+    let execute = Post {
+        path: "goog/cdp/execute",
+        body: json!({"cmd": cmd, "params": params}),
+    };
+    client.issue_cmd(execute).await
 }

@@ -232,14 +232,7 @@ impl Stack {
             self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
         }
         let (admin, url) = self.opensearch_client(Some(&self.certs.admin))?;
-        opensearch::apply_loggers(
-            &admin,
-            &url,
-            &case.document.opensearch.loggers,
-            &mut self.loggers,
-        )
-        .await?;
-        opensearch::apply_security(&admin, &url, &files).await?;
+        opensearch::apply_case(&admin, &url, case, &files, &mut self.loggers).await?;
 
         // Tokens of earlier cases are not this case's. (The folder itself stays: the IdP's container mounts it.)
         let tokens = self.run_dir.join("tokens");

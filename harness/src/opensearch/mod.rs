@@ -32,6 +32,19 @@ pub const NATIVE_DEFAULT_VERSION: &str = "2.19.4";
 /// plugins, which the integ-test zip lacks and Maven Central does not serve as plugin zips.
 pub const NATIVE_VERSIONS: &[&str] = &["2.11.1", "2.19.3", "2.19.4"];
 
+/// Gives the running node a case's loggers and security configuration, both over its REST API with the admin
+/// client (`known`: the loggers it has had a level for, see [`apply_loggers`]).
+pub async fn apply_case(
+    admin: &reqwest::Client,
+    url: &str,
+    case: &crate::scenario::Case,
+    files: &crate::render::RunFiles,
+    known: &mut std::collections::BTreeSet<String>,
+) -> Result<(), ApiError> {
+    apply_loggers(admin, url, &case.document.opensearch.loggers, known).await?;
+    apply_security(admin, url, files).await
+}
+
 /// An HTTPS client for OpenSearch: trusts only the run CA, resolves the node's hostname to loopback, and presents
 /// `identity` (the admin certificate) when given.
 pub fn client(

@@ -338,8 +338,10 @@ pub enum Outcome {
     RedirectLoop,
     IdpError,
     Unavailable,
-    /// Observed only: no decisive state came within the observer's limit (the evidence is in `login_detail` and
-    /// the hops). An expectation may name it, but a scenario that expects it documents a harness limit.
+    /// Observed only (never expected: a scenario that named it would expect a limit of the harness, not a
+    /// behaviour of the stack): no decisive state came within the observer's limit; the evidence is in
+    /// `login_detail` and the hops.
+    #[serde(skip_deserializing)]
     Stuck,
 }
 
