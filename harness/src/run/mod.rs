@@ -41,8 +41,8 @@ pub struct Timings {
     pub observation_ms: u128,
 }
 
-/// A case's status (`SCENARIOS.md` v1.1, "A case's status").
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+/// A case's status (docs/scenario-format.md, "A case's status"); `summary` reads it back with the same type.
+#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Judged, and every expectation held.

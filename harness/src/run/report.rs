@@ -89,6 +89,63 @@ mod tests {
             .unwrap()
     }
 
+    /// The writer of results.json and its reader (`summary`) are held together by one round trip.
+    #[test]
+    fn summary_reads_back_what_the_report_writes() {
+        use crate::run::{CaseResult, Status};
+        let file = crate::scenario::SourceFile {
+            path: "r.yaml".into(),
+            text: "variants:\n  - { name: a, expect: { login: success } }\n  - { name: b, expect: { login: success } }\n".into(),
+        };
+        let cases = crate::scenario::load(&file).unwrap().cases;
+        let mut judged = CaseResult::unjudged(&cases[0], Status::Pass, "");
+        judged.reason = None;
+        judged.pass = true;
+        judged.observed.login = Some(crate::scenario::Outcome::Success);
+        let not_run = CaseResult::unjudged(&cases[1], Status::NotRun, "requires opensearch <2");
+        let dir = tempfile::tempdir().unwrap();
+        let backend = Backend {
+            name: "native",
+            opensearch: "2.19.4",
+            version_set: None,
+            idp: "authentik (embedded profile)",
+            dashboards: "Dashboards stand-in",
+        };
+        write(dir.path(), &backend, &[judged, not_run]).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("results.json")).unwrap();
+        let report = crate::summary::Report::parse("r", &text).unwrap();
+        let read: Vec<_> = report
+            .cases
+            .iter()
+            .map(|c| {
+                (
+                    c.key(),
+                    c.status(),
+                    c.observed.login.clone(),
+                    c.reason.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    "r@a".to_owned(),
+                    Status::Pass,
+                    Some("success".to_owned()),
+                    None
+                ),
+                (
+                    "r@b".to_owned(),
+                    Status::NotRun,
+                    None,
+                    Some("requires opensearch <2".to_owned())
+                ),
+            ]
+        );
+        assert_eq!(report.column_name(), "native 2.19.4");
+    }
+
     #[test]
     fn the_version_set_is_named_only_when_the_run_used_one() {
         assert_eq!(written(Some("os-3.2"))["version_set"], "os-3.2");

@@ -64,15 +64,9 @@ pub struct Login {
     pub login: Option<String>,
 }
 
-/// A case's verdict: `pass` and `fail` judged its observation against `expect`; `not_run` and `error` have none.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pass,
-    Fail,
-    NotRun,
-    Error,
-}
+/// A case's verdict, the type `results.json` is written with: `pass` and `fail` judged its observation against
+/// `expect`; `not_run` and `error` have none.
+pub use crate::run::Status;
 
 impl CaseRecord {
     /// `status` when the report has one, else what `pass` says.
