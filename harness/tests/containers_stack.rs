@@ -96,7 +96,7 @@ async fn seed_cells(images: Images) -> (CaseResult, CaseResult) {
     assert_eq!(left_in_docker(&run).await, Vec::<String>::new());
 
     // Every container's log of the case, in its folder, redacted.
-    let logs = report.join(jwe_on.name().replace('/', "@")).join("logs");
+    let logs = report.join(jwe_on.key()).join("logs");
     for component in ["caddy", "browser", "opensearch", "idp", "dashboards"] {
         let text = std::fs::read_to_string(logs.join(format!("{component}.log")))
             .unwrap_or_else(|e| panic!("{component}.log: {e}"));

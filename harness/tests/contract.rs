@@ -196,7 +196,7 @@ fn every_snapshot_belongs_to_a_current_case() {
             .filter(|c| {
                 !runs_natively || harness::run::versions::decide(c, &offer).not_run.is_none()
             })
-            .map(|c| format!("{}.snap", c.name().replace('/', "@")))
+            .map(|c| format!("{}.snap", c.key()))
             .collect();
         names.sort();
         names

@@ -44,7 +44,7 @@ fn snapshot(path: &Path) -> datatest_stable::Result<()> {
                     redactor.redact(contents).trim_end()
                 ));
             }
-            insta::assert_snapshot!(case.name().replace('/', "@"), text);
+            insta::assert_snapshot!(case.key(), text);
         }
     });
     Ok(())

@@ -68,12 +68,7 @@ fn scenario_file(path: &Path) -> datatest_stable::Result<()> {
             if !r.pass {
                 failures.push(format!("{}:\n  {}", r.name(), r.mismatches.join("\n  ")));
             }
-            settings.bind(|| {
-                insta::assert_yaml_snapshot!(
-                    case.name().replace('/', "@"),
-                    r.observed.for_snapshot()
-                )
-            });
+            settings.bind(|| insta::assert_yaml_snapshot!(case.key(), r.observed.for_snapshot()));
         }
         stack.stop().await;
         if failures.is_empty() {

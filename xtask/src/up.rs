@@ -28,7 +28,8 @@ pub fn run(
              local images run what Maven Central has: pass --opensearch-version, or --backend containers)"
         );
     }
-    let run_dir = run_dir.unwrap_or_else(|| default_run_dir(&case.name()));
+    let run_dir = run_dir
+        .unwrap_or_else(|| crate::output_dir("up", &format!("{}-{}", case.key(), crate::stamp())));
     let spinner = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} {elapsed:>3} {msg}").expect("template"),
     );
@@ -120,13 +121,6 @@ pub fn run(
         }
         Ok(ExitCode::SUCCESS)
     })
-}
-
-fn default_run_dir(case: &str) -> PathBuf {
-    crate::output_dir(
-        "up",
-        &format!("{}-{}", case.replace('/', "@"), crate::stamp()),
-    )
 }
 
 fn print_summary(

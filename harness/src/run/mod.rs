@@ -131,7 +131,7 @@ pub async fn run_case(
     phase: &dyn Fn(&str),
 ) -> Result<CaseResult, std::io::Error> {
     let begun = Instant::now();
-    let dir = report.join(case.name().replace('/', "@"));
+    let dir = report.join(case.key());
     std::fs::create_dir_all(&dir)?;
     let redactor = Redactor::new(stack.secrets().of_case(&case.document));
     match judged(stack, case, &dir, &redactor, phase).await {

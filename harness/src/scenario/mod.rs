@@ -51,6 +51,15 @@ impl Case {
             None => self.scenario.clone(),
         }
     }
+
+    /// `<scenario>@<variant>`, or `<scenario>`: the case as a file name — its report folder, its snapshots, its
+    /// row in the summary (which reads it back from results.json the same way, `summary::CaseRecord::key`).
+    pub fn key(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{}@{v}", self.scenario),
+            None => self.scenario.clone(),
+        }
+    }
 }
 
 /// The top-level fields of a file; those after `steps` define cases rather than the stack.
