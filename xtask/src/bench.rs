@@ -20,7 +20,9 @@ pub fn run(scenario: &str, repeat: usize, dir: &Path) -> Result<ExitCode> {
         return Err(anyhow!("{e}"));
     }
     crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
-    let once: Vec<_> = scenarios.into_iter().flat_map(|s| s.cases).collect();
+    let mut once: Vec<_> = scenarios.into_iter().flat_map(|s| s.cases).collect();
+    // As e2e runs them: ordered for few restarts (`plan`).
+    harness::plan::order(&mut once);
     let cases: Vec<_> = (0..repeat.max(1)).flat_map(|_| once.clone()).collect();
     let report = crate::output_dir("bench", &crate::stamp().to_string());
     let bar = ProgressBar::new(cases.len() as u64).with_style(
