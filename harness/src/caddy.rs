@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::process::ProcessGroup;
 use crate::render::RunFiles;
 use crate::topology::Topology;
+use crate::wait::{self, Look, Waited};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaddyError {
@@ -53,26 +54,30 @@ impl Caddy {
             .stdout(out.try_clone()?)
             .stderr(out);
         let mut process = ProcessGroup::spawn("caddy", cmd)?;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Some(status) = process.exited() {
-                return Err(CaddyError::Exited {
-                    status,
-                    log: std::fs::read_to_string(&log).unwrap_or_default(),
-                });
-            }
-            if tokio::net::TcpStream::connect(("127.0.0.1", topology.https_port))
-                .await
-                .is_ok()
-            {
-                return Ok(Caddy { process, log });
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let port = topology.https_port;
+        let ready = wait::until(
+            Duration::from_secs(20),
+            Duration::from_millis(50),
+            async || {
+                if let Some(status) = process.exited() {
+                    return Look::Failed(status);
+                }
+                match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                    Ok(_) => Look::Ready(()),
+                    Err(_) => Look::NotYet,
+                }
+            },
+        )
+        .await;
+        let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+        match ready {
+            Ok(()) => Ok(Caddy { process, log }),
+            Err(Waited::Failed(status)) => Err(CaddyError::Exited {
+                status,
+                log: log_text(),
+            }),
+            Err(Waited::TimedOut) => Err(CaddyError::NotReady(port, log_text())),
         }
-        Err(CaddyError::NotReady(
-            topology.https_port,
-            std::fs::read_to_string(&log).unwrap_or_default(),
-        ))
     }
 
     /// Caddy's log (JSON lines: access logs of both sites, errors).

@@ -25,3 +25,4 @@ pub mod stand_in;
 pub mod summary;
 pub mod topology;
 pub mod versions;
+pub mod wait;

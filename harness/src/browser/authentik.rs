@@ -3,20 +3,23 @@
 //! `ak-stage-password` → shadow root → `input[name=password]`. Stages render after the executor's API answers,
 //! so every step polls until its element is there.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 
 use super::BrowserError;
+use crate::wait::{self, Look, Waited};
 
-/// How long one stage may take to appear.
+/// How long one stage may take to appear, and how often to look.
 const STAGE_TIMEOUT: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(50);
 
 /// Logs in on the flow page the browser is on. Returns when the password has been submitted; where the browser
 /// goes next (the relying party, or an error on the same stage) is for the caller to observe.
 pub async fn login(client: &Client, username: &str, password: &str) -> Result<(), BrowserError> {
     let uid = stage_input(client, "ak-stage-identification", "input[name=uidField]").await?;
+    uid.clear().await?;
     uid.send_keys(username).await?;
     uid.send_keys(ENTER).await?;
     submit_password(client, password).await
@@ -25,6 +28,8 @@ pub async fn login(client: &Client, username: &str, password: &str) -> Result<()
 /// Types `password` into the password stage and submits it (also to try again after an error).
 pub async fn submit_password(client: &Client, password: &str) -> Result<(), BrowserError> {
     let pw = stage_input(client, "ak-stage-password", "input[name=password]").await?;
+    // The real password field keeps a wrong password's text after the error: a retry types over nothing.
+    pw.clear().await?;
     pw.send_keys(password).await?;
     pw.send_keys(ENTER).await?;
     Ok(())
@@ -35,19 +40,23 @@ const ENTER: &str = "\u{E007}";
 
 /// The error messages the current stage shows (e.g. "Invalid password"), once it shows any.
 pub async fn stage_errors(client: &Client, stage: &str) -> Result<Vec<String>, BrowserError> {
-    let deadline = Instant::now() + STAGE_TIMEOUT;
-    loop {
-        if let Ok(root) = stage_root(client, stage).await {
-            let el = root.find(Locator::Css(".pf-m-error")).await;
-            if let Ok(el) = el {
-                return Ok(vec![el.text().await?]);
-            }
+    let shown = wait::until(STAGE_TIMEOUT, POLL, async || {
+        let Ok(root) = stage_root(client, stage).await else {
+            return Look::NotYet;
+        };
+        match root.find(Locator::Css(".pf-m-error")).await {
+            Ok(el) => match el.text().await {
+                Ok(t) => Look::Ready(vec![t]),
+                Err(e) => Look::Failed(e),
+            },
+            Err(_) => Look::NotYet,
         }
-        if Instant::now() > deadline {
-            return Err(BrowserError::Flow(format!("no error shown on {stage}")));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
+    shown.map_err(|w| match w {
+        Waited::Failed(e) => BrowserError::from(e),
+        Waited::TimedOut => BrowserError::Flow(format!("no error shown on {stage}")),
+    })
 }
 
 async fn stage_root(
@@ -64,23 +73,27 @@ async fn stage_root(
 }
 
 async fn stage_input(client: &Client, stage: &str, input: &str) -> Result<Element, BrowserError> {
-    let deadline = Instant::now() + STAGE_TIMEOUT;
-    loop {
-        if let Ok(root) = stage_root(client, stage).await
-            && let Ok(el) = root.find(Locator::Css(input)).await
-        {
-            return Ok(el);
+    let found = wait::until(STAGE_TIMEOUT, POLL, async || {
+        match stage_root(client, stage).await {
+            Ok(root) => match root.find(Locator::Css(input)).await {
+                Ok(el) => Look::<Element, ()>::Ready(el),
+                Err(_) => Look::NotYet,
+            },
+            Err(_) => Look::NotYet,
         }
-        if Instant::now() > deadline {
+    })
+    .await;
+    match found {
+        Ok(el) => Ok(el),
+        Err(_) => {
             let url = client
                 .current_url()
                 .await
                 .map(|u| u.to_string())
                 .unwrap_or_default();
-            return Err(BrowserError::Flow(format!(
+            Err(BrowserError::Flow(format!(
                 "`{stage}` with `{input}` did not appear within {STAGE_TIMEOUT:?} (at {url})"
-            )));
+            )))
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -6,12 +6,13 @@ pub mod network_log;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
 use crate::process::{ProcessGroup, free_port};
+use crate::wait::{self, Look};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
@@ -49,17 +50,18 @@ impl Chromedriver {
             .stderr(Stdio::null());
         let process = ProcessGroup::spawn("chromedriver", cmd)?;
         let driver = Chromedriver { process, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Ok(driver);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Err(BrowserError::NotReady(port))
+        let ready = wait::until(
+            Duration::from_secs(20),
+            Duration::from_millis(50),
+            async || match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                Ok(_) => Look::Ready(()),
+                Err(_) => Look::<(), ()>::NotYet,
+            },
+        )
+        .await;
+        ready
+            .map(|()| driver)
+            .map_err(|_| BrowserError::NotReady(port))
     }
 
     pub fn url(&self) -> String {

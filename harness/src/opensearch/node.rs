@@ -16,6 +16,7 @@ use super::jdk::Jdk;
 use crate::process::ProcessGroup;
 use crate::render::RunFiles;
 use crate::topology::Topology;
+use crate::wait::{self, Look, Waited};
 
 /// The uid/gid OpenSearch runs as when the harness is root.
 const NOBODY: (u32, u32) = (65534, 65534);
@@ -146,26 +147,31 @@ impl Node {
 
     async fn wait_ready(&mut self, ca_pem: &str, topology: &Topology) -> Result<(), NodeError> {
         let limit = Duration::from_secs(180);
-        let deadline = Instant::now() + limit;
         let client = super::client(ca_pem, topology, None)
             .map_err(|e| NodeError::Io(std::io::Error::other(e)))?;
         let url = format!("{}/_plugins/_security/health", self.http_url);
-        while Instant::now() < deadline {
-            if let Some(status) = self.process.exited() {
-                return Err(NodeError::Exited {
-                    status,
-                    tail: self.tail(30),
-                });
+        let process = &mut self.process;
+        let ready = wait::until(limit, Duration::from_millis(500), async || {
+            if let Some(status) = process.exited() {
+                return Look::Failed(status);
             }
-            if let Ok(r) = client.get(&url).send().await
-                && r.status().is_success()
-                && r.text().await.is_ok_and(|t| t.contains("\"UP\""))
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            let up = match client.get(&url).send().await {
+                Ok(r) if r.status().is_success() => {
+                    r.text().await.is_ok_and(|t| t.contains("\"UP\""))
+                }
+                _ => false,
+            };
+            if up { Look::Ready(()) } else { Look::NotYet }
+        })
+        .await;
+        match ready {
+            Ok(()) => Ok(()),
+            Err(Waited::Failed(status)) => Err(NodeError::Exited {
+                status,
+                tail: self.tail(30),
+            }),
+            Err(Waited::TimedOut) => Err(NodeError::NotReady(limit, self.tail(30))),
         }
-        Err(NodeError::NotReady(limit, self.tail(30)))
     }
 
     /// Where the node's main log has got to: a case's lines are those after the offset taken when it began.
