@@ -127,7 +127,7 @@ pub struct Hops {
     /// Request id → index of its latest hop (a redirect reuses the id).
     latest: HashMap<String, usize>,
     /// Requests of any kind that decide when a page is loaded (documents, scripts, styles, fetch/XHR) not yet
-    /// finished or failed.
+    /// finished or failed: request id → `kind redacted-URL`, the evidence of a page that never settles.
     in_flight: HashMap<String, String>,
 }
 
@@ -173,7 +173,9 @@ impl Hops {
                     self.in_flight.clear();
                 }
                 if web && AWAITED.contains(&kind) {
-                    self.in_flight.insert(id.clone(), format!("{kind} {url}"));
+                    let shown =
+                        url::Url::parse(url).map_or_else(|_| String::new(), |u| redact_url(&u));
+                    self.in_flight.insert(id.clone(), format!("{kind} {shown}"));
                 }
                 let hop_kind = match kind {
                     "Document" => Kind::Document,
@@ -236,17 +238,7 @@ impl Hops {
 
     /// What is still loading, redacted (the evidence of a page that never settles).
     pub fn loading(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .in_flight
-            .values()
-            .map(|k| match k.split_once(' ') {
-                Some((kind, u)) => match url::Url::parse(u) {
-                    Ok(u) => format!("{kind} {}", redact_url(&u)),
-                    Err(_) => kind.to_owned(),
-                },
-                None => k.clone(),
-            })
-            .collect();
+        let mut v: Vec<String> = self.in_flight.values().cloned().collect();
         v.sort();
         v
     }
@@ -413,8 +405,18 @@ mod tests {
             h.last_document().unwrap().error.as_deref(),
             Some("net::ERR_TOO_MANY_REDIRECTS")
         );
-        sent(&mut h, "2", "Script", "https://d.sso.test/bundle.js", None);
+        sent(
+            &mut h,
+            "2",
+            "Script",
+            "https://d.sso.test:4443/bundle.js?token=t0k3n",
+            None,
+        );
         assert!(h.busy(), "a script still loading keeps the page busy");
+        assert_eq!(
+            h.loading(),
+            ["Script https://d.sso.test/bundle.js?token=[token]"]
+        );
         assert_eq!(h.all().len(), 1, "but is not a hop");
         answered(&mut h, "2", 200);
         assert!(!h.busy());
