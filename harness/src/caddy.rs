@@ -37,11 +37,7 @@ impl Caddy {
         dir: &Path,
     ) -> Result<Caddy, CaddyError> {
         let binary = which::which("caddy").map_err(|_| CaddyError::Missing)?;
-        for (rel, contents) in files.0.iter().filter(|(p, _)| p.starts_with("caddy/")) {
-            let path = dir.join(&rel["caddy/".len()..]);
-            std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
-            std::fs::write(path, contents)?;
-        }
+        files.write_component("caddy", dir)?;
         let log = dir.join("caddy.log");
         let out = std::fs::File::create(&log)?;
         let mut cmd = Command::new(binary);

@@ -21,6 +21,7 @@ pub mod scenario;
 pub mod secrets;
 pub mod select;
 pub mod serve;
+pub mod stack;
 pub mod stand_in;
 pub mod summary;
 pub mod topology;

@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 
 use crate::browser::{self, Chromedriver};
 use crate::caddy::{Caddy, CaddyError};
-use crate::certs::RunCertificates;
 use crate::idp;
 use crate::opensearch::{self, Distribution, Node, Trust};
 use crate::plan::{self, Coupling, Plan};
 use crate::process::free_port;
-use crate::render::{Inputs, RunFiles, render};
+use crate::render::RunFiles;
 use crate::run::{Applied, Refusal};
 use crate::scenario::{Case, IdpCertificate};
 use crate::secrets::Secrets;
+use crate::stack::RunContext;
 use crate::stand_in;
 use crate::topology::{Ports, Topology};
 
@@ -66,9 +66,7 @@ pub struct Timings {
 }
 
 pub struct Stack {
-    pub topology: Topology,
-    pub certs: RunCertificates,
-    pub secrets: Secrets,
+    pub context: RunContext,
     pub run_dir: PathBuf,
     pub timings: Timings,
     dist: Distribution,
@@ -112,15 +110,8 @@ impl Stack {
             opensearch_http: free_port()?,
             opensearch_transport: free_port()?,
         };
-        let topology = Topology::native(ports);
-        let certs = RunCertificates::generate(&topology.hosts)?;
-        let secrets = Secrets::random();
-        let files = render(&Inputs {
-            case,
-            topology: &topology,
-            certs: &certs,
-            secrets: &secrets,
-        })?;
+        let context = RunContext::new(Topology::native(ports))?;
+        let files = context.render(case)?;
         files.write_to(&options.run_dir.join("files"))?;
 
         progress(&format!(
@@ -132,7 +123,7 @@ impl Stack {
             &dist,
             &jdk,
             &files,
-            &topology,
+            &context.topology,
             trust,
             &options.run_dir.join("opensearch"),
         )
@@ -141,11 +132,8 @@ impl Stack {
 
         progress("starting the embedded IdP and Caddy");
         let idp_listener = tokio::net::TcpListener::bind(("127.0.0.1", ports.idp)).await?;
-        let idp = idp::Server::start(
-            idp::Config::for_run(&case.document, &topology, &certs, &secrets),
-            idp_listener,
-        )?;
-        let caddy = Caddy::start(&files, &topology, &options.run_dir.join("caddy")).await?;
+        let idp = idp::Server::start(files.idp_config(), idp_listener)?;
+        let caddy = Caddy::start(&files, &context.topology, &options.run_dir.join("caddy")).await?;
         progress("starting chromedriver");
         let driver = Chromedriver::start().await?;
 
@@ -156,9 +144,7 @@ impl Stack {
             },
             loggers: case.document.opensearch.loggers.keys().cloned().collect(),
             node: Some(node),
-            topology,
-            certs,
-            secrets,
+            context,
             run_dir: options.run_dir.clone(),
             timings: Timings {
                 distribution,
@@ -182,12 +168,7 @@ impl Stack {
     /// stand-in's refusal when it would not start on the case's `opensearch_dashboards.yml` as Dashboards would
     /// not. After a failure the next `apply` starts whatever this one left stopped.
     pub async fn apply(&mut self, case: &Case) -> Result<Applied, StackError> {
-        let files = render(&Inputs {
-            case,
-            topology: &self.topology,
-            certs: &self.certs,
-            secrets: &self.secrets,
-        })?;
+        let files = self.context.render(case)?;
         let keys = plan::Keys::of(case);
         // In process, the IdP swaps its provider for every case (clearing its sessions and tokens) without a
         // restart: `plan.idp` is nothing to carry out here.
@@ -204,23 +185,28 @@ impl Stack {
             let dir = self.run_dir.join("opensearch");
             let _ = std::fs::remove_dir_all(&dir);
             let trust = Trust::of(case);
-            let node =
-                Node::start(&self.dist, &self.jdk, &files, &self.topology, trust, &dir).await?;
+            let node = Node::start(
+                &self.dist,
+                &self.jdk,
+                &files,
+                &self.context.topology,
+                trust,
+                &dir,
+            )
+            .await?;
             self.timings.opensearch_boot += node.started_in;
             self.node = Some(node);
             self.serving.opensearch = Some(keys.opensearch);
             self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
         }
-        let admin =
-            opensearch::client(&self.certs.ca_cert, &self.topology, Some(&self.certs.admin))?;
-        let url = self.topology.opensearch_url();
+        let admin = opensearch::client(
+            &self.context.certs.ca_cert,
+            &self.context.topology,
+            Some(&self.context.certs.admin),
+        )?;
+        let url = self.context.topology.opensearch_url();
         opensearch::apply_case(&admin, &url, case, &files, &mut self.loggers).await?;
-        self.idp.set_config(idp::Config::for_run(
-            &case.document,
-            &self.topology,
-            &self.certs,
-            &self.secrets,
-        ));
+        self.idp.set_config(files.idp_config());
         self.serving.idp = Some(keys.idp.clone());
         if plan.dashboards.is_some() {
             if let Some(s) = self.stand_in.take() {
@@ -260,34 +246,36 @@ impl Stack {
         case: &Case,
     ) -> Result<stand_in::Server, StackError> {
         let dir = self.run_dir.join("dashboards");
-        for (rel, contents) in files.0.iter().filter(|(p, _)| p.starts_with("dashboards/")) {
-            let path = dir.join(&rel["dashboards/".len()..]);
-            std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
-            std::fs::write(path, contents)?;
-        }
+        files.write_component("dashboards", &dir)?;
         let config =
-            stand_in::Config::from_yaml(&files.0["dashboards/opensearch_dashboards.yml"], &dir)
-                .map_err(|e| match e {
-                    // Valid for Dashboards: the harness cannot judge this case.
-                    stand_in::ConfigError::Unsupported(_) => StackError::StandIn(e.to_string()),
-                    refused => StackError::StandInRefused(refused),
-                })?;
+            stand_in::Config::from_yaml(files.dashboards_yml(), &dir).map_err(|e| match e {
+                // Valid for Dashboards: the harness cannot judge this case.
+                stand_in::ConfigError::Unsupported(_) => StackError::StandIn(e.to_string()),
+                refused => StackError::StandInRefused(refused),
+            })?;
         let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
-        let hosts = &self.topology.hosts;
+        let hosts = &self.context.topology.hosts;
         let upstreams = stand_in::Upstreams {
             resolve: vec![
-                (hosts.idp.clone(), loopback(self.topology.https_port)),
-                (hosts.dashboards.clone(), loopback(self.topology.https_port)),
+                (
+                    hosts.idp.clone(),
+                    loopback(self.context.topology.https_port),
+                ),
+                (
+                    hosts.dashboards.clone(),
+                    loopback(self.context.topology.https_port),
+                ),
                 (
                     hosts.opensearch.clone(),
-                    loopback(self.topology.opensearch_http_port),
+                    loopback(self.context.topology.opensearch_http_port),
                 ),
             ],
             extra_trusted_ca_pem: (case.document.stack.idp_certificate == IdpCertificate::Public)
-                .then(|| self.certs.ca_cert.clone()),
+                .then(|| self.context.certs.ca_cert.clone()),
         };
         let listener =
-            tokio::net::TcpListener::bind(("127.0.0.1", self.topology.dashboards_port)).await?;
+            tokio::net::TcpListener::bind(("127.0.0.1", self.context.topology.dashboards_port))
+                .await?;
         stand_in::Server::start(config, upstreams, listener)
             .await
             .map_err(|e| StackError::StandIn(e.to_string()))
@@ -330,7 +318,7 @@ impl Stack {
 
     /// The `host → 127.0.0.1` rules a browser needs to reach the stack by its names.
     pub fn host_rules(&self) -> Vec<(String, String)> {
-        let h = &self.topology.hosts;
+        let h = &self.context.topology.hosts;
         [&h.idp, &h.dashboards, &h.opensearch]
             .iter()
             .map(|n| (n.to_string(), "127.0.0.1".to_owned()))
@@ -353,11 +341,11 @@ impl Stack {
 
 impl crate::run::Target for Stack {
     fn topology(&self) -> &Topology {
-        &self.topology
+        &self.context.topology
     }
 
     fn secrets(&self) -> &Secrets {
-        &self.secrets
+        &self.context.secrets
     }
 
     async fn apply(&mut self, case: &Case) -> Result<Applied, crate::run::StackError> {
@@ -373,15 +361,15 @@ impl crate::run::Target for Stack {
             self.driver.url(),
             browser::Options {
                 host_rules: self.host_rules(),
-                trusted_spki: self.certs.site_spkis(),
+                trusted_spki: self.context.certs.site_spkis(),
                 remote: false,
             },
         )
     }
 
     fn opensearch(&self) -> Result<(reqwest::Client, String), reqwest::Error> {
-        let client = opensearch::client(&self.certs.ca_cert, &self.topology, None)?;
-        Ok((client, self.topology.opensearch_url()))
+        let client = opensearch::client(&self.context.certs.ca_cert, &self.context.topology, None)?;
+        Ok((client, self.context.topology.opensearch_url()))
     }
 
     fn opensearch_log_offset(&self) -> u64 {

@@ -30,7 +30,7 @@ pub fn run(scenario: &str, repeat: usize, dir: &Path) -> Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let began = Instant::now();
-    let backend = e2e::Backend::Native {
+    let backend = harness::stack::Backend::Native {
         opensearch: Some(NATIVE_DEFAULT_VERSION.into()),
     };
     let run = e2e::execute(&cases, &backend, &report, true, &bar)?;

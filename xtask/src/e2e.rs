@@ -6,13 +6,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use harness::containers::images::{DashboardsImage, IdpImages, Images, Source};
 use harness::run::report;
-use harness::run::versions::{self, DashboardsOffer, Decision, Offer, Pinned};
+use harness::run::versions::{self, Decision};
 use harness::run::{CaseResult, Status, Target, run_case};
 use harness::scenario::{Case, wire_name};
-use harness::{containers, native};
-use harness::{idp, select, stand_in};
+use harness::select;
+use harness::stack::Backend;
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub struct Args {
@@ -64,17 +63,21 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
     }
     // Order for few restarts, by the keys the backends restart for (`plan`).
     harness::plan::order(&mut cases);
-    if matches!(args.backend, Backend::Native { .. }) {
+    if args.backend.runs_local_programs() {
         crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
     }
     let report_dir = args
         .report
         .clone()
         .unwrap_or_else(|| crate::output_dir("e2e", &crate::stamp().to_string()));
-    let (backend, opensearch, idp_name, dashboards) = args.backend.describe();
+    let described = args.backend.describe();
     eprintln!(
-        "{} case(s) on the {backend} backend: OpenSearch {opensearch} with its security plugin, {idp_name}, {dashboards}, Caddy, Chromium",
+        "{} case(s) on the {} backend: OpenSearch {} with its security plugin, {}, {}, Caddy, Chromium",
         cases.len(),
+        described.backend,
+        described.opensearch,
+        described.idp,
+        described.dashboards,
     );
     let bar = ProgressBar::new(cases.len() as u64).with_style(
         ProgressStyle::with_template("{spinner} [{pos}/{len}] {elapsed:>4} {msg}")
@@ -88,14 +91,11 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
     report::write(
         &report_dir,
         &report::Backend {
-            name: &backend,
-            opensearch: &opensearch,
-            idp: &idp_name,
-            version_set: match &args.backend {
-                Backend::Containers { version_set, .. } => version_set.as_deref(),
-                Backend::Native { .. } => None,
-            },
-            dashboards: &dashboards,
+            name: &described.backend,
+            opensearch: &described.opensearch,
+            idp: &described.idp,
+            version_set: args.backend.version_set(),
+            dashboards: &described.dashboards,
         },
         &results,
     )?;
@@ -123,89 +123,6 @@ pub struct Execution {
     pub results: Vec<CaseResult>,
     pub opensearch_boot: Duration,
     pub peak_rss_kib: u64,
-}
-
-/// Which backend runs the cases, and with what.
-#[derive(Clone, Debug)]
-pub enum Backend {
-    /// Local processes: OpenSearch from Maven Central — of this version when one was named for the run, else
-    /// the one each case asks for where Maven Central serves it (`run::versions`).
-    Native { opensearch: Option<String> },
-    /// Docker containers of these images (of this set of the versions file, when official).
-    Containers {
-        images: Box<Images>,
-        version_set: Option<String>,
-    },
-}
-
-impl Backend {
-    /// How reports name what ran (the stand-ins named as such).
-    pub fn describe(&self) -> (String, String, String, String) {
-        match self {
-            Backend::Native { opensearch } => (
-                "native".into(),
-                opensearch
-                    .clone()
-                    .unwrap_or_else(|| harness::opensearch::NATIVE_DEFAULT_VERSION.to_owned()),
-                idp::NAME.into(),
-                stand_in::NAME.into(),
-            ),
-            Backend::Containers { images, .. } => (
-                format!(
-                    "containers ({} images)",
-                    match images.source {
-                        Source::Official => "official",
-                        Source::Local => "local",
-                    }
-                ),
-                images.opensearch.tag.clone(),
-                match &images.idp {
-                    IdpImages::Embedded(_) => idp::NAME.into(),
-                    IdpImages::Authentik { server, .. } => format!("authentik {}", server.tag),
-                },
-                match &images.dashboards {
-                    DashboardsImage::StandIn(_) => stand_in::NAME.into(),
-                    DashboardsImage::Official(i) => format!("OpenSearch Dashboards {}", i.tag),
-                },
-            ),
-        }
-    }
-}
-
-impl Backend {
-    /// What this backend can run, for `run::versions::decide`. A version named for the run (on the command line,
-    /// by a version set, by the local images) pins every case to it.
-    pub fn offer(&self) -> Offer {
-        let (_, _, idp, _) = self.describe();
-        match self {
-            Backend::Native { opensearch } => {
-                Offer::native(opensearch.clone().map(|version| Pinned {
-                    version,
-                    by: "named on the command line".into(),
-                }))
-            }
-            Backend::Containers {
-                images,
-                version_set,
-            } => Offer {
-                opensearch_pinned: Some(Pinned {
-                    version: images.opensearch.tag.clone(),
-                    by: match version_set {
-                        Some(set) => format!("version set {set}"),
-                        None => "the local images".into(),
-                    },
-                }),
-                opensearch_available: Vec::new(),
-                opensearch_default: images.opensearch.tag.clone(),
-                opensearch_missing: String::new(),
-                dashboards: match &images.dashboards {
-                    DashboardsImage::StandIn(_) => DashboardsOffer::stand_in(),
-                    DashboardsImage::Official(i) => DashboardsOffer::Real(i.tag.clone()),
-                },
-                idp,
-            },
-        }
-    }
 }
 
 /// Runs `cases`: each on the versions `run::versions::decide` gives it (cases whose `requires` are not met are
@@ -279,11 +196,10 @@ pub fn execute(
         };
         // Dropping `work` (above, as select! ends) removed what the stack had a handle to.
         let Some(run) = finished else {
-            if matches!(backend, Backend::Containers { .. }) {
-                containers::docker::remove_own()
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
-            }
+            backend
+                .remove_leftovers()
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
             bail!("interrupted");
         };
         let mut run = run?;
@@ -326,54 +242,37 @@ async fn run_on(
             .collect();
         Ok((results, Duration::ZERO))
     };
-    match backend {
-        Backend::Native { .. } => {
-            let options = native::Options {
-                opensearch_version: version.to_owned(),
-                run_dir: stack_dir.path().to_owned(),
-            };
-            let mut stack = match native::Stack::start(&cases[0], &options, &progress).await {
-                Ok(s) => s,
-                Err(e) => return not_started(&e),
-            };
-            // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled.
-            let groups = stack.process_groups();
-            let sampler = {
-                let peak = peak.clone();
-                tokio::spawn(async move {
-                    loop {
-                        let now = tokio::task::spawn_blocking({
-                            let g = groups.clone();
-                            move || harness::process::rss_kib(&g)
-                        })
-                        .await
-                        .unwrap_or(0);
-                        peak.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
+    let mut stack = match backend
+        .start(&cases[0], version, stack_dir.path(), &progress)
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return not_started(&e),
+    };
+    // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled where its
+    // processes are this machine's.
+    let sampler = stack.process_groups().map(|groups| {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                let now = tokio::task::spawn_blocking({
+                    let g = groups.clone();
+                    move || harness::process::rss_kib(&g)
                 })
-            };
-            let results = run_all(&mut stack, cases, report_dir, flow, bar).await;
-            sampler.abort();
-            let boot = stack.timings.opensearch_boot;
-            stack.stop().await;
-            Ok((results?, boot))
-        }
-        Backend::Containers { images, .. } => {
-            let options = containers::Options {
-                images: (**images).clone(),
-                run_dir: stack_dir.path().to_owned(),
-            };
-            let mut stack = match containers::Stack::start(&cases[0], &options, &progress).await {
-                Ok(s) => s,
-                Err(e) => return not_started(&e),
-            };
-            let results = run_all(&mut stack, cases, report_dir, flow, bar).await;
-            let boot = stack.timings.opensearch_boot;
-            stack.stop().await;
-            Ok((results?, boot))
-        }
+                .await
+                .unwrap_or(0);
+                peak.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+    });
+    let results = run_all(&mut stack, cases, report_dir, flow, bar).await;
+    if let Some(s) = sampler {
+        s.abort();
     }
+    let boot = stack.opensearch_boot();
+    stack.stop().await;
+    Ok((results?, boot))
 }
 
 fn run_all_stopped(cases: &[Case]) -> Vec<CaseResult> {

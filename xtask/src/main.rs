@@ -430,7 +430,7 @@ fn parse_override(s: &str) -> Result<(String, String), String> {
 }
 
 impl BackendArgs {
-    fn resolve(self) -> anyhow::Result<e2e::Backend> {
+    fn resolve(self) -> anyhow::Result<harness::stack::Backend> {
         use harness::containers::images::Images;
         use harness::opensearch::NATIVE_DEFAULT_VERSION;
         let set_only = self.versions.version_set.is_some()
@@ -449,7 +449,7 @@ impl BackendArgs {
                      with official images; the native backend takes --opensearch-version only"
                 );
             }
-            return Ok(e2e::Backend::Native {
+            return Ok(harness::stack::Backend::Native {
                 opensearch: self.versions.opensearch_version.clone(),
             });
         }
@@ -470,7 +470,7 @@ impl BackendArgs {
                 Images::official(&set, &support)
             }
         };
-        Ok(e2e::Backend::Containers {
+        Ok(harness::stack::Backend::Containers {
             images: Box::new(
                 images
                     .with_overrides(&self.image_overrides)

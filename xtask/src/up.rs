@@ -7,10 +7,9 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use harness::run::Target;
 use harness::scenario::Case;
-use harness::{containers, native, select};
+use harness::stack::{Backend, Stack};
+use harness::{containers, select};
 use indicatif::{ProgressBar, ProgressStyle};
-
-use crate::e2e::Backend;
 
 pub fn run(
     target: &str,
@@ -20,12 +19,13 @@ pub fn run(
     dir: &Path,
 ) -> Result<ExitCode> {
     let case = select::one_case(Some(target), variant, dir).map_err(|e| anyhow!(e))?;
-    let (name, opensearch, idp, dashboards) = backend.describe();
+    let described = backend.describe();
     let wanted = &case.document.stack.opensearch;
-    if *wanted != opensearch {
+    if *wanted != described.opensearch {
         eprintln!(
-            "note: the scenario asks for OpenSearch {wanted}; this runs {opensearch} (the native backend and the \
-             local images run what Maven Central has: pass --opensearch-version, or --backend containers)"
+            "note: the scenario asks for OpenSearch {wanted}; this runs {} (the native backend and the local \
+             images run what Maven Central has: pass --opensearch-version, or --backend containers)",
+            described.opensearch
         );
     }
     let run_dir = run_dir
@@ -36,101 +36,46 @@ pub fn run(
     spinner.enable_steady_tick(Duration::from_millis(120));
     let progress = |m: &str| spinner.set_message(m.to_owned());
     let what = format!(
-        "OpenSearch {opensearch} with its security plugin, {idp}, {dashboards}, Caddy; {name} backend"
+        "OpenSearch {} with its security plugin, {}, {}, Caddy; {} backend",
+        described.opensearch, described.idp, described.dashboards, described.backend
     );
-    let interrupted = || {
-        spinner.finish_and_clear();
-        eprintln!("interrupted while starting");
-        Ok(ExitCode::from(130))
-    };
-    if matches!(backend, Backend::Native { .. }) {
+    if backend.runs_local_programs() {
         crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
     }
     let opensearch_version = harness::run::versions::decide(&case, &backend.offer()).opensearch;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        // Ctrl-C while starting drops the half-built stack: every process and container goes with it.
-        match backend {
-            Backend::Native { .. } => {
-                let options = native::Options {
-                    opensearch_version: opensearch_version.clone(),
-                    run_dir: run_dir.clone(),
-                };
-                let started = async {
-                    let mut stack = native::Stack::start(&case, &options, &progress).await?;
-                    let applied = stack.apply(&case).await?;
-                    Ok::<_, native::StackError>((stack, applied.refused))
-                };
-                let stack = tokio::select! {
-                    s = started => match s.map_err(|e| anyhow!("{e}"))? {
-                        (stack, None) => stack,
-                        (_, Some(r)) => bail!("{} refused to start: {}", r.component, r.message),
-                    },
-                    _ = crate::shutdown() => return interrupted(),
-                };
+        let started = async {
+            let mut stack = backend
+                .start(&case, &opensearch_version, &run_dir, &progress)
+                .await?;
+            let applied = stack.apply(&case).await?;
+            Ok::<_, harness::run::StackError>((stack, applied.refused))
+        };
+        // Ctrl-C while starting drops the half-built stack: every process and container with a handle goes with
+        // it; a container cut short inside its start is removed by label.
+        let stack = tokio::select! {
+            s = started => match s.map_err(|e| anyhow!("{e}"))? {
+                (stack, None) => stack,
+                (_, Some(r)) => bail!("{} refused to start: {}", r.component, r.message),
+            },
+            _ = crate::shutdown() => {
+                backend.remove_leftovers().await.map_err(|e| anyhow!("{e}"))?;
                 spinner.finish_and_clear();
-                let rules = stack.host_rules();
-                print_summary(
-                    &case,
-                    &stack,
-                    &what,
-                    &run_dir,
-                    &rules,
-                    stack.timings.opensearch_boot,
-                );
-                crate::shutdown().await;
-                eprintln!("\nstopping");
-                stack.stop().await;
+                eprintln!("interrupted while starting");
+                return Ok(ExitCode::from(130));
             }
-            Backend::Containers { images, .. } => {
-                let options = containers::Options {
-                    images: *images,
-                    run_dir: run_dir.clone(),
-                };
-                let started = tokio::select! {
-                    s = containers::Stack::start(&case, &options, &progress) => Some(s),
-                    _ = crate::shutdown() => None,
-                };
-                let Some(stack) = started else {
-                    // A container cut short inside its start has no handle to be removed by: remove by label.
-                    containers::docker::remove_own()
-                        .await
-                        .map_err(|e| anyhow!("{e}"))?;
-                    return interrupted();
-                };
-                let stack = stack.map_err(|e| anyhow!("{e}"))?;
-                spinner.finish_and_clear();
-                let rules = stack.host_rules();
-                print_summary(
-                    &case,
-                    &stack,
-                    &what,
-                    &run_dir,
-                    &rules,
-                    stack.timings.opensearch_boot,
-                );
-                println!(
-                    "  containers   docker ps --filter label={}={}",
-                    containers::docker::RUN_LABEL,
-                    stack.run_id()
-                );
-                crate::shutdown().await;
-                eprintln!("\nstopping");
-                stack.stop().await;
-            }
-        }
+        };
+        spinner.finish_and_clear();
+        print_summary(&case, &stack, &what, &run_dir);
+        crate::shutdown().await;
+        eprintln!("\nstopping");
+        stack.stop().await;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-fn print_summary(
-    case: &Case,
-    stack: &impl Target,
-    what: &str,
-    run_dir: &Path,
-    rules: &[(String, String)],
-    boot: Duration,
-) {
+fn print_summary(case: &Case, stack: &Stack, what: &str, run_dir: &Path) {
     let t = stack.topology();
     println!("{} is up ({what})", case.name());
     println!("  Dashboards   {}/", t.dashboards_url());
@@ -161,7 +106,14 @@ fn print_summary(
         }
     }
     println!("  run folder   {}", run_dir.display());
-    let rules: Vec<String> = rules
+    if let Some(run) = stack.containers_run() {
+        println!(
+            "  containers   docker ps --filter label={}={run}",
+            containers::docker::RUN_LABEL
+        );
+    }
+    let rules: Vec<String> = stack
+        .host_rules()
         .iter()
         .map(|(h, ip)| format!("MAP {h} {ip}"))
         .collect();
@@ -171,6 +123,6 @@ fn print_summary(
     );
     println!(
         "  OpenSearch booted in {:.1} s. Ctrl-C stops everything.",
-        boot.as_secs_f64()
+        stack.opensearch_boot().as_secs_f64()
     );
 }

@@ -14,14 +14,13 @@ use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 use super::docker::{self, COMPONENT_LABEL, LogFile, Network};
 use super::images::{DashboardsImage, IdpImages, Image, Images};
 use crate::browser;
-use crate::certs::RunCertificates;
-use crate::idp;
 use crate::opensearch::{self, Trust};
 use crate::plan::{self, Coupling, Plan};
-use crate::render::{Inputs, RunFiles, render};
+use crate::render::RunFiles;
 use crate::run::StackError;
 use crate::scenario::{Case, IdpCertificate};
 use crate::secrets::Secrets;
+use crate::stack::RunContext;
 use crate::topology::{DASHBOARDS_CONFIG, OPENSEARCH_CONFIG, Topology};
 
 /// The uid the official OpenSearch and Dashboards images run as (the local images keep it).
@@ -51,9 +50,7 @@ struct Running {
 }
 
 pub struct Stack {
-    pub topology: Topology,
-    pub certs: RunCertificates,
-    pub secrets: Secrets,
+    pub context: RunContext,
     pub images: Images,
     pub run_dir: PathBuf,
     pub timings: Timings,
@@ -132,15 +129,8 @@ impl Stack {
         };
         let network = Network::create(&run).await?;
         let name = |c: &str| format!("sso-harness-{run}-{c}");
-        let topology = Topology::containers(&name("idp"), &name("dashboards"));
-        let certs = RunCertificates::generate(&topology.hosts)?;
-        let secrets = Secrets::random();
-        let files = render(&Inputs {
-            case,
-            topology: &topology,
-            certs: &certs,
-            secrets: &secrets,
-        })?;
+        let context = RunContext::new(Topology::containers(&name("idp"), &name("dashboards")))?;
+        let files = context.render(case)?;
         let dir = options.run_dir.join("files-0");
         files.write_to(&dir)?;
 
@@ -171,9 +161,7 @@ impl Stack {
         );
 
         let mut stack = Stack {
-            topology,
-            certs,
-            secrets,
+            context,
             images: options.images.clone(),
             run_dir: options.run_dir.clone(),
             timings: Timings::default(),
@@ -212,12 +200,7 @@ impl Stack {
         case: &Case,
         progress: &dyn Fn(&str),
     ) -> Result<(RunFiles, Vec<String>), StackError> {
-        let files = render(&Inputs {
-            case,
-            topology: &self.topology,
-            certs: &self.certs,
-            secrets: &self.secrets,
-        })?;
+        let files = self.context.render(case)?;
         let keys = plan::Keys::of(case);
         let plan = Plan::between(&self.serving, &keys, Coupling::DashboardsFollowsOpenSearch);
         if plan.opensearch.is_some() {
@@ -231,7 +214,7 @@ impl Stack {
             self.serving.opensearch = Some(keys.opensearch);
             self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
         }
-        let (admin, url) = self.opensearch_client(Some(&self.certs.admin))?;
+        let (admin, url) = self.opensearch_client(Some(&self.context.certs.admin))?;
         opensearch::apply_case(&admin, &url, case, &files, &mut self.loggers).await?;
 
         // Tokens of earlier cases are not this case's. (The folder itself stays: the IdP's container mounts it.)
@@ -252,17 +235,16 @@ impl Stack {
                         old.container.rm().await?;
                     }
                     let dir = self.fresh_files(&files)?;
-                    self.start_embedded_idp(&image, &dir, &self.idp_config_json(case))
-                        .await?;
+                    self.start_embedded_idp(&image, &dir).await?;
                 }
                 // authentik starts once; a case's provider and users are its blueprint, applied again.
                 IdpImages::Authentik { .. } if self.idp.is_none() => {
                     progress(
                         "starting authentik (postgres, worker, server; first start migrates its database)",
                     );
-                    self.start_authentik(&files.0[BLUEPRINT]).await?;
+                    self.start_authentik(files.blueprint()).await?;
                 }
-                IdpImages::Authentik { .. } => self.apply_blueprint(&files.0[BLUEPRINT]).await?,
+                IdpImages::Authentik { .. } => self.apply_blueprint(files.blueprint()).await?,
             }
             self.serving.idp = Some(keys.idp.clone());
         }
@@ -313,15 +295,16 @@ impl Stack {
             &format!("{OPENSEARCH_CONFIG}/opensearch-security"),
         )
         .env("DISABLE_INSTALL_DEMO_CONFIG", "true")
-        .host(&self.topology.hosts.idp, &self.caddy_ip)
-        .host(&self.topology.hosts.dashboards, &self.caddy_ip)
+        .host(&self.context.topology.hosts.idp, &self.caddy_ip)
+        .host(&self.context.topology.hosts.dashboards, &self.caddy_ip)
         .publish(&[9200]);
         if trust == Trust::SystemAndRunCa {
             // The JVM's CAs (of the harness's Java runtime) plus the run CA: the IdP's certificate is "public".
             let jdk = opensearch::jdk_for_keytool(&crate::cache::dir()).await?;
             std::fs::create_dir_all(dir.join("truststore"))?;
             let store =
-                opensearch::trust_store(&jdk, &self.certs.ca_cert, &dir.join("truststore")).await?;
+                opensearch::trust_store(&jdk, &self.context.certs.ca_cert, &dir.join("truststore"))
+                    .await?;
             if nix::unistd::geteuid().is_root() {
                 opensearch::chown_tree(&dir.join("truststore"), IMAGE_UID)?;
             }
@@ -374,24 +357,8 @@ impl Stack {
         .into())
     }
 
-    fn idp_config_json(&self, case: &Case) -> String {
-        let config =
-            idp::Config::for_run(&case.document, &self.topology, &self.certs, &self.secrets);
-        serde_json::to_string_pretty(&config).expect("JSON")
-    }
-
-    async fn start_embedded_idp(
-        &mut self,
-        image: &Image,
-        dir: &Path,
-        config: &str,
-    ) -> Result<(), StackError> {
-        let file = dir.join("idp/config.json");
-        std::fs::create_dir_all(file.parent().expect("a folder"))?;
-        std::fs::write(&file, config)?;
-        if nix::unistd::geteuid().is_root() {
-            opensearch::chown_tree(&dir.join("idp"), IMAGE_UID)?;
-        }
+    async fn start_embedded_idp(&mut self, image: &Image, dir: &Path) -> Result<(), StackError> {
+        // `fresh_files` wrote the case's `idp/config.json` there.
         let running = Component::new("idp", image, &self.run, &self.network)
             .wait(WaitFor::message_on_stdout("plain HTTP"))
             .mount(&dir.join("idp"), &format!("{STAND_INS_ETC}/idp"))
@@ -454,9 +421,9 @@ impl Stack {
                 &dir.join("dashboards/certs"),
                 &format!("{DASHBOARDS_CONFIG}/certs"),
             )
-            .host(&self.topology.hosts.idp, &self.caddy_ip)
-            .host(&self.topology.hosts.dashboards, &self.caddy_ip)
-            .host(&self.topology.hosts.opensearch, &self.opensearch_ip)
+            .host(&self.context.topology.hosts.idp, &self.caddy_ip)
+            .host(&self.context.topology.hosts.dashboards, &self.caddy_ip)
+            .host(&self.context.topology.hosts.opensearch, &self.opensearch_ip)
             .start(&self.run_dir)
             .await?;
         self.dashboards = Some(running);
@@ -475,9 +442,9 @@ impl Stack {
         else {
             unreachable!("called for authentik images only")
         };
-        let secret = self.secrets.generate("authentik_secret_key");
-        let db_password = self.secrets.generate("postgres_password");
-        self.bootstrap_token = self.secrets.generate("authentik_bootstrap_token");
+        let secret = self.context.secrets.generate("authentik_secret_key");
+        let db_password = self.context.secrets.generate("postgres_password");
+        self.bootstrap_token = self.context.secrets.generate("authentik_bootstrap_token");
         let blueprints = self.run_dir.join("blueprints");
         std::fs::create_dir_all(&blueprints)?;
         std::fs::write(blueprints.join(BLUEPRINT_FILE), blueprint)?;
@@ -517,7 +484,10 @@ impl Stack {
             .env("AUTHENTIK_BOOTSTRAP_TOKEN", &self.bootstrap_token)
             .env(
                 "AUTHENTIK_BOOTSTRAP_PASSWORD",
-                &self.secrets.generate("authentik_bootstrap_password"),
+                &self
+                    .context
+                    .secrets
+                    .generate("authentik_bootstrap_password"),
             )
             .cmd(["worker"])
             .startup(Duration::from_secs(300));
@@ -594,11 +564,11 @@ impl Stack {
     async fn authentik_token(&self, user: &str) -> Option<String> {
         let (case, files) = self.current.as_ref()?;
         let doc = &case.document;
-        let password = self.secrets.idp_password(doc, user)?;
+        let password = self.context.secrets.idp_password(doc, user)?;
         // Dashboards' own scope setting, where its yml reads here (a `root_ca` path is the container's: then the
         // default scope).
         let scope = crate::stand_in::Config::from_yaml(
-            &files.0["dashboards/opensearch_dashboards.yml"],
+            files.dashboards_yml(),
             &self
                 .run_dir
                 .join(format!("files-{}/dashboards", self.generation)),
@@ -608,16 +578,21 @@ impl Stack {
         .map_or_else(|| "openid profile email".to_owned(), |o| o.scope);
         let client = crate::authentik_client::Client {
             client_id: doc.idp.provider.client_id.clone(),
-            client_secret: self.secrets.client_secret(&doc.idp.provider),
-            redirect_uri: format!("{}/auth/openid/login", self.topology.dashboards_url()),
+            client_secret: self.context.secrets.client_secret(&doc.idp.provider),
+            redirect_uri: format!(
+                "{}/auth/openid/login",
+                self.context.topology.dashboards_url()
+            ),
             scope,
         };
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let host = &self.topology.hosts.idp;
+        let host = &self.context.topology.hosts.idp;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar.clone())
-            .tls_certs_only([reqwest::Certificate::from_pem(self.certs.ca_cert.as_bytes()).ok()?])
+            .tls_certs_only([
+                reqwest::Certificate::from_pem(self.context.certs.ca_cert.as_bytes()).ok()?,
+            ])
             .resolve(
                 host,
                 std::net::SocketAddr::from(([127, 0, 0, 1], self.caddy_port)),
@@ -626,7 +601,7 @@ impl Stack {
             .ok()?;
         let via = format!("https://{host}:{}", self.caddy_port);
         let authentik = crate::authentik_client::Authentik {
-            origin: &self.topology.idp_url(),
+            origin: &self.context.topology.idp_url(),
             http: &http,
             jar: &jar,
             via: &via,
@@ -640,12 +615,16 @@ impl Stack {
         &self,
         identity: Option<&crate::certs::Pem>,
     ) -> Result<(reqwest::Client, String), reqwest::Error> {
-        let client = opensearch::client(&self.certs.ca_cert, &self.topology, identity)?;
+        let client = opensearch::client(
+            &self.context.certs.ca_cert,
+            &self.context.topology,
+            identity,
+        )?;
         Ok((
             client,
             format!(
                 "https://{}:{}",
-                self.topology.hosts.opensearch, self.opensearch_port
+                self.context.topology.hosts.opensearch, self.opensearch_port
             ),
         ))
     }
@@ -675,7 +654,7 @@ impl Stack {
 
     /// `host → 127.0.0.1:port` rules for a browser on this machine (Chromium's `--host-resolver-rules`).
     pub fn host_rules(&self) -> Vec<(String, String)> {
-        let h = &self.topology.hosts;
+        let h = &self.context.topology.hosts;
         vec![
             (h.idp.clone(), format!("127.0.0.1:{}", self.caddy_port)),
             (
@@ -709,17 +688,16 @@ impl Stack {
     }
 }
 
-/// The rendered blueprint, and its name in the folder the worker reads.
-const BLUEPRINT: &str = "authentik/blueprints/sso-harness.yaml";
+/// The rendered blueprint's name in the folder the worker reads.
 const BLUEPRINT_FILE: &str = "sso-harness.yaml";
 
 impl crate::run::Target for Stack {
     fn topology(&self) -> &Topology {
-        &self.topology
+        &self.context.topology
     }
 
     fn secrets(&self) -> &Secrets {
-        &self.secrets
+        &self.context.secrets
     }
 
     async fn apply(&mut self, case: &Case) -> Result<crate::run::Applied, StackError> {
@@ -732,7 +710,7 @@ impl crate::run::Target for Stack {
     }
 
     fn browser(&self) -> (String, browser::Options) {
-        let h = &self.topology.hosts;
+        let h = &self.context.topology.hosts;
         (
             self.driver_url.clone(),
             browser::Options {
@@ -741,7 +719,7 @@ impl crate::run::Target for Stack {
                     (h.dashboards.clone(), self.caddy_ip.clone()),
                     (h.opensearch.clone(), self.opensearch_ip.clone()),
                 ],
-                trusted_spki: self.certs.site_spkis(),
+                trusted_spki: self.context.certs.site_spkis(),
                 remote: true,
             },
         )

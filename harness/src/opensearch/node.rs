@@ -87,11 +87,7 @@ impl Node {
         }
         let jvm = std::fs::read_to_string(dist.home.join("config/jvm.options"))?;
         std::fs::write(config.join("jvm.options"), jvm_options(&jvm, dir, jdk))?;
-        for (rel, contents) in files.0.iter().filter(|(p, _)| p.starts_with("opensearch/")) {
-            let path = config.join(&rel["opensearch/".len()..]);
-            std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
-            std::fs::write(path, contents)?;
-        }
+        files.write_component("opensearch", &config)?;
         // Inside the config folder: the node's security policy lets it read there.
         let hosts = config.join("hosts");
         let h = &topology.hosts;
@@ -108,7 +104,7 @@ impl Node {
             dir.join("tmp").display()
         );
         if trust == Trust::SystemAndRunCa {
-            let store = trust_store(jdk, &files.0["harness/ca.pem"], dir).await?;
+            let store = trust_store(jdk, files.ca(), dir).await?;
             opts.push_str(&format!(" -Djavax.net.ssl.trustStore={} -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12", store.display()));
         }
         let running_as_root = nix::unistd::geteuid().is_root();
@@ -139,8 +135,7 @@ impl Node {
             http_url: topology.opensearch_url(),
             started_in: Duration::ZERO,
         };
-        node.wait_ready(&files.0["harness/ca.pem"], topology)
-            .await?;
+        node.wait_ready(files.ca(), topology).await?;
         node.started_in = begun.elapsed();
         Ok(node)
     }

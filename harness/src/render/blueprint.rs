@@ -198,7 +198,7 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
             );
         }
     }
-    files.add("authentik/blueprints/sso-harness.yaml", b);
+    files.add(super::paths::BLUEPRINT, b);
     Ok(())
 }
 

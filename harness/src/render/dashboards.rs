@@ -23,7 +23,7 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
         .entry("server.port")
         .or_insert(json!(t.dashboards_port));
     files.add(
-        "dashboards/opensearch_dashboards.yml",
+        super::paths::DASHBOARDS_YML,
         yaml("opensearch_dashboards.yml", &config)?,
     );
     files.add("dashboards/certs/ca.pem", &i.certs.ca_cert);

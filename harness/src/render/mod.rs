@@ -1,9 +1,11 @@
 //! Rendering: a case, the topology, the run's certificates and secrets → every file the components read.
-//! Pure functions: no I/O here (`RunFiles::write_to` is the one place that writes).
+//! Pure functions: no I/O here (`write_files`, behind `RunFiles::write_to`/`write_component`, is the one place
+//! that writes).
 
 mod blueprint;
 mod caddy;
 mod dashboards;
+mod idp;
 mod opensearch;
 mod security;
 
@@ -22,27 +24,97 @@ use crate::topology::Topology;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunFiles(pub BTreeMap<String, String>);
 
+/// Where each component's files are, relative to a case's folder.
+pub mod paths {
+    pub const OPENSEARCH_YML: &str = "opensearch/opensearch.yml";
+    pub const DASHBOARDS_YML: &str = "dashboards/opensearch_dashboards.yml";
+    pub const BLUEPRINT: &str = "authentik/blueprints/sso-harness.yaml";
+    pub const IDP_CONFIG: &str = super::idp::CONFIG;
+    pub const CA: &str = "harness/ca.pem";
+}
+
 impl RunFiles {
     fn add(&mut self, path: &str, contents: impl Into<String>) {
         self.0.insert(path.to_owned(), contents.into());
     }
 
+    /// A file `render` always writes.
+    fn rendered(&self, path: &str) -> &str {
+        self.0
+            .get(path)
+            .unwrap_or_else(|| panic!("`render` writes {path}"))
+    }
+
+    pub fn opensearch_yml(&self) -> &str {
+        self.rendered(paths::OPENSEARCH_YML)
+    }
+
+    pub fn dashboards_yml(&self) -> &str {
+        self.rendered(paths::DASHBOARDS_YML)
+    }
+
+    /// authentik's blueprint of the case (the real authentik's whole configuration).
+    pub fn blueprint(&self) -> &str {
+        self.rendered(paths::BLUEPRINT)
+    }
+
+    /// The run CA's certificate.
+    pub fn ca(&self) -> &str {
+        self.rendered(paths::CA)
+    }
+
+    /// The embedded IdP's configuration of the case, as JSON.
+    pub fn idp_config_json(&self) -> &str {
+        self.rendered(paths::IDP_CONFIG)
+    }
+
+    /// The embedded IdP's configuration of the case.
+    pub fn idp_config(&self) -> crate::idp::Config {
+        serde_json::from_str(self.idp_config_json()).expect("`render` writes the config as JSON")
+    }
+
+    /// The files one component reads (`opensearch/`, `dashboards/`, `caddy/`, …): each path without that folder,
+    /// and its contents.
+    pub fn of_component<'a>(
+        &'a self,
+        component: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.0.iter().filter_map(move |(p, c)| {
+            p.strip_prefix(component)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .map(|rest| (rest, c.as_str()))
+        })
+    }
+
     /// Writes every file under `dir` (private keys readable by their owner only).
     pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
-        for (rel, contents) in &self.0 {
-            let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&path, contents)?;
-            #[cfg(unix)]
-            if rel.ends_with("-key.pem") {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-            }
-        }
-        Ok(())
+        write_files(self.0.iter().map(|(p, c)| (p.as_str(), c.as_str())), dir)
     }
+
+    /// Writes the files of one component (`of_component`) under `dir`, as that component's own folder.
+    pub fn write_component(&self, component: &str, dir: &Path) -> std::io::Result<()> {
+        write_files(self.of_component(component), dir)
+    }
+}
+
+/// The one place that writes rendered files: private keys readable by their owner only.
+fn write_files<'a>(
+    files: impl Iterator<Item = (&'a str, &'a str)>,
+    dir: &Path,
+) -> std::io::Result<()> {
+    for (rel, contents) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, contents)?;
+        #[cfg(unix)]
+        if rel.ends_with("-key.pem") {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
 }
 
 /// Everything rendering reads.
@@ -62,6 +134,8 @@ pub enum RenderError {
     },
     #[error("cannot write YAML for {file}: {message}")]
     Yaml { file: String, message: String },
+    #[error("cannot write JSON for {file}: {message}")]
+    Json { file: String, message: String },
 }
 
 /// The files of one case.
@@ -72,7 +146,8 @@ pub fn render(inputs: &Inputs) -> Result<RunFiles, RenderError> {
     dashboards::render(inputs, &mut files)?;
     caddy::render(inputs, &mut files);
     blueprint::render(inputs, &mut files)?;
-    files.add("harness/ca.pem", &inputs.certs.ca_cert);
+    idp::render(inputs, &mut files)?;
+    files.add(paths::CA, &inputs.certs.ca_cert);
     files.add("harness/admin.pem", &inputs.certs.admin.cert);
     files.add("harness/admin-key.pem", &inputs.certs.admin.key);
     Ok(files)

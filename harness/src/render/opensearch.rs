@@ -59,7 +59,7 @@ pub fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError> {
     for (logger, level) in &i.case.document.opensearch.loggers {
         set(&format!("logger.{logger}"), json!(wire_name(level)));
     }
-    files.add("opensearch/opensearch.yml", yaml("opensearch.yml", &yml)?);
+    files.add(super::paths::OPENSEARCH_YML, yaml("opensearch.yml", &yml)?);
     files.add("opensearch/certs/ca.pem", &i.certs.ca_cert);
     files.add("opensearch/certs/node.pem", &i.certs.node.cert);
     files.add("opensearch/certs/node-key.pem", &i.certs.node.key);
