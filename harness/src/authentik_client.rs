@@ -55,7 +55,7 @@ impl Authentik<'_> {
             .header("X-Forwarded-Proto", "https")
     }
 
-    async fn get(&self, path_and_query: &str) -> Result<reqwest::Response, HeadlessError> {
+    pub async fn get(&self, path_and_query: &str) -> Result<reqwest::Response, HeadlessError> {
         Ok(self
             .request(reqwest::Method::GET, path_and_query)
             .send()

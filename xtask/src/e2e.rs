@@ -85,7 +85,11 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let began = Instant::now();
-    let run = execute(&cases, &args.backend, &report_dir, args.keep_going, &bar)?;
+    let ask = Ask {
+        keep_going: args.keep_going,
+        headless: 0,
+    };
+    let run = execute(&cases, &args.backend, &report_dir, ask, &bar)?;
     let results = run.results;
     bar.finish_and_clear();
     report::write(
@@ -123,6 +127,17 @@ pub struct Execution {
     pub results: Vec<CaseResult>,
     pub opensearch_boot: Duration,
     pub peak_rss_kib: u64,
+    /// How long each login with no browser took (`stack::headless`), when asked for.
+    pub headless: Vec<Duration>,
+}
+
+/// What `execute` is asked for beside the cases.
+#[derive(Clone, Copy, Default)]
+pub struct Ask {
+    /// Go on after a case that does not pass.
+    pub keep_going: bool,
+    /// After the cases, log the first case's user in this many times with no browser, on each stack (`bench`).
+    pub headless: usize,
 }
 
 /// Runs `cases`: each on the versions `run::versions::decide` gives it (cases whose `requires` are not met are
@@ -132,7 +147,7 @@ pub fn execute(
     cases: &[Case],
     backend: &Backend,
     report_dir: &Path,
-    keep_going: bool,
+    ask: Ask,
     bar: &ProgressBar,
 ) -> Result<Execution> {
     let offer = backend.offer();
@@ -158,21 +173,23 @@ pub fn execute(
                     })
                     .collect();
                 let group_cases: Vec<Case> = group.iter().map(|&i| cases[i].clone()).collect();
-                let (group_results, boot) = run_on(
+                let on = run_on(
                     &group_cases,
                     backend,
                     version,
                     report_dir,
                     Flow {
-                        keep_going,
+                        keep_going: ask.keep_going,
                         stopped: &mut stopped,
+                        headless: ask.headless,
                     },
                     bar,
                     &peak,
                 )
                 .await?;
-                run.opensearch_boot += boot;
-                for (i, r) in group.into_iter().zip(group_results) {
+                run.opensearch_boot += on.boot;
+                run.headless.extend(on.headless);
+                for (i, r) in group.into_iter().zip(on.results) {
                     results[i] = Some(r);
                 }
             }
@@ -212,10 +229,20 @@ pub fn execute(
 struct Flow<'a> {
     keep_going: bool,
     stopped: &'a mut bool,
+    headless: usize,
+}
+
+/// What one stack gave.
+#[derive(Default)]
+struct OnStack {
+    results: Vec<CaseResult>,
+    /// How long OpenSearch took to boot.
+    boot: Duration,
+    headless: Vec<Duration>,
 }
 
 /// Starts one stack with OpenSearch `version` and runs `cases` on it; a stack that does not start makes every
-/// case an `error`. Returns the results and how long OpenSearch took to boot.
+/// case an `error`.
 async fn run_on(
     cases: &[Case],
     backend: &Backend,
@@ -224,9 +251,12 @@ async fn run_on(
     flow: Flow<'_>,
     bar: &ProgressBar,
     peak: &std::sync::Arc<std::sync::atomic::AtomicU64>,
-) -> Result<(Vec<CaseResult>, Duration)> {
+) -> Result<OnStack> {
     if *flow.stopped {
-        return Ok((run_all_stopped(cases), Duration::ZERO));
+        return Ok(OnStack {
+            results: run_all_stopped(cases),
+            ..OnStack::default()
+        });
     }
     // The stack's own files hold real secrets and keys: they live in a temporary folder, never in the report
     // (whose case folders get redacted copies).
@@ -240,8 +270,12 @@ async fn run_on(
             .iter()
             .map(|c| CaseResult::unjudged(c, Status::Error, reason.clone()))
             .collect();
-        Ok((results, Duration::ZERO))
+        Ok(OnStack {
+            results,
+            ..OnStack::default()
+        })
     };
+    let headless = flow.headless;
     let mut stack = match backend
         .start(&cases[0], version, stack_dir.path(), &progress)
         .await
@@ -267,12 +301,47 @@ async fn run_on(
         })
     });
     let results = run_all(&mut stack, cases, report_dir, flow, bar).await;
+    let mut times = Vec::new();
+    if let Some((case, user)) = first_openid_login(cases).filter(|_| headless > 0) {
+        progress(&format!("{headless} logins with no browser"));
+        // The stack serves the last case: the first one's provider again.
+        let applied = stack.apply(case).await.map_err(|e| anyhow!("{e}"))?;
+        if let Some(r) = applied.refused {
+            bail!("{} refused {}: {}", r.component, case.name(), r.message);
+        }
+        for _ in 0..headless {
+            let began = Instant::now();
+            stack
+                .headless_login(case, &user)
+                .await
+                .map_err(|e| anyhow!("a login with no browser: {e}"))?;
+            times.push(began.elapsed());
+        }
+    }
     if let Some(s) = sampler {
         s.abort();
     }
     let boot = stack.opensearch_boot();
     stack.stop().await;
-    Ok((results?, boot))
+    Ok(OnStack {
+        results: results?,
+        boot,
+        headless: times,
+    })
+}
+
+/// The first case with an OpenID login step, and its user.
+fn first_openid_login(cases: &[Case]) -> Option<(&Case, String)> {
+    cases.iter().find_map(|c| {
+        c.document.steps.iter().find_map(|s| match s {
+            harness::scenario::Step::Login(l)
+                if l.method == harness::scenario::LoginMethod::Openid =>
+            {
+                Some((c, l.user.clone()))
+            }
+            _ => None,
+        })
+    })
 }
 
 fn run_all_stopped(cases: &[Case]) -> Vec<CaseResult> {

@@ -20,8 +20,7 @@ const POLL: Duration = Duration::from_millis(50);
 pub async fn login(client: &Client, username: &str, password: &str) -> Result<(), BrowserError> {
     let uid = stage_input(client, "ak-stage-identification", "input[name=uidField]").await?;
     uid.clear().await?;
-    uid.send_keys(username).await?;
-    uid.send_keys(ENTER).await?;
+    uid.send_keys(&format!("{username}{ENTER}")).await?;
     submit_password(client, password).await
 }
 
@@ -30,10 +29,12 @@ pub async fn submit_password(client: &Client, password: &str) -> Result<(), Brow
     let pw = stage_input(client, "ak-stage-password", "input[name=password]").await?;
     // The real password field keeps a wrong password's text after the error: a retry types over nothing.
     pw.clear().await?;
-    pw.send_keys(password).await?;
-    pw.send_keys(ENTER).await?;
+    pw.send_keys(&format!("{password}{ENTER}")).await?;
     Ok(())
 }
+
+/// How WebDriver names an element in a script's result.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// WebDriver's Enter key: submits the form the input is in.
 const ENTER: &str = "\u{E007}";
@@ -72,14 +73,27 @@ async fn stage_root(
     stage.shadow_root().await
 }
 
+/// The input of a stage, through both shadow roots, or `null`: one script, one round trip per look (walking the
+/// roots with WebDriver's own commands takes five).
+const STAGE_INPUT: &str = r#"
+const [stage, input] = arguments;
+const executor = document.querySelector("ak-flow-executor");
+const s = executor && executor.shadowRoot && executor.shadowRoot.querySelector(stage);
+return (s && s.shadowRoot && s.shadowRoot.querySelector(input)) || null;
+"#;
+
 async fn stage_input(client: &Client, stage: &str, input: &str) -> Result<Element, BrowserError> {
     let found = wait::until(STAGE_TIMEOUT, POLL, async || {
-        match stage_root(client, stage).await {
-            Ok(root) => match root.find(Locator::Css(input)).await {
-                Ok(el) => Look::<Element, ()>::Ready(el),
-                Err(_) => Look::NotYet,
+        let args = vec![stage.into(), input.into()];
+        match client.execute(STAGE_INPUT, args).await {
+            Ok(serde_json::Value::Object(el)) => match el.get(ELEMENT_KEY) {
+                Some(serde_json::Value::String(id)) => Look::<Element, ()>::Ready(
+                    Element::from_element_id(client.clone(), id.clone().into()),
+                ),
+                _ => Look::NotYet,
             },
-            Err(_) => Look::NotYet,
+            // Not there yet, or a page in between documents.
+            _ => Look::NotYet,
         }
     })
     .await;

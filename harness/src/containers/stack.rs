@@ -648,6 +648,11 @@ impl Stack {
         &self.network.name
     }
 
+    /// Caddy's 443 as published on this machine's loopback.
+    pub fn caddy_port(&self) -> u16 {
+        self.caddy_port
+    }
+
     pub fn driver_url(&self) -> &str {
         &self.driver_url
     }

@@ -13,8 +13,10 @@ use crate::browser::{BrowserError, authentik, network_log};
 use crate::scenario::{LoginMethod, Outcome};
 
 /// How long the network must be quiet (nothing awaited in flight, no event) before the page is read: longer
-/// than the gap between a script's answer and the navigation it starts, shorter than anything a person notices.
-const QUIET: Duration = Duration::from_millis(300);
+/// than the gap between a script's answer and the navigation it starts (milliseconds), shorter than anything a
+/// person notices. A page read too early is harmless: a page in between reads as pending (the flow page before its
+/// stage, the app before its chrome, a document still loading), and the next poll reads again.
+const QUIET: Duration = Duration::from_millis(100);
 /// How long one settle may take before the step is `stuck`. Generous: a loaded machine, a slow IdP or a cost-12
 /// bcrypt hash take seconds, and a loop is called from the hops long before.
 const STEP_LIMIT: Duration = Duration::from_secs(30);

@@ -170,7 +170,6 @@ async fn judged(
         ..Default::default()
     };
     let mut first_user = None;
-    let mut screenshot = None;
     if let Some(refusal) = &applied.refused {
         // The real component would not have started either: nothing to log in to.
         seen.login = Some(Outcome::Unavailable);
@@ -217,7 +216,6 @@ async fn judged(
                     &password,
                 )
                 .await;
-                screenshot = b.client.screenshot().await.ok();
                 let ended = ended?;
                 seen.login = Some(ended.outcome);
                 seen.login_detail = Some(redactor.redact(&ended.detail));
@@ -238,6 +236,7 @@ async fn judged(
         }
     }
     let browser_login = login_started.elapsed();
+    let logged_in = first_user.is_some();
 
     phase("observing");
     let observed_at = Instant::now();
@@ -270,6 +269,11 @@ async fn judged(
     let observation = observed_at.elapsed();
 
     let pass = mismatches.is_empty();
+    // Only a case that fails keeps a picture of where its login ended (taking one costs a tenth of a second).
+    let screenshot = match stack.warm_browser() {
+        Some(b) if !pass && logged_in => b.client.screenshot().await.ok(),
+        _ => None,
+    };
     let result = CaseResult {
         scenario: case.scenario.clone(),
         variant: case.variant.clone(),
@@ -289,13 +293,7 @@ async fn judged(
         observed: seen,
         mismatches,
     };
-    write_case_folder(
-        dir,
-        &result,
-        &applied.files,
-        redactor,
-        if result.pass { None } else { screenshot },
-    )?;
+    write_case_folder(dir, &result, &applied.files, redactor, screenshot)?;
     for (name, offset) in component_offsets {
         let lines: Vec<String> = stack
             .component_log_since(&name, offset)

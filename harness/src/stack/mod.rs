@@ -4,6 +4,7 @@
 
 mod backend;
 mod context;
+pub mod headless;
 
 pub use backend::{Backend, Described, Stack};
 pub use context::RunContext;
