@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use harness::browser::{Browser, Chromedriver, Options};
 use harness::run::login::{Ended, login};
-use harness::run::observe::Hosts;
+use harness::run::page::Hosts;
 use harness::scenario::{LoginMethod, Outcome};
 
 const DASHBOARDS: &str = "dashboards.sso.test";

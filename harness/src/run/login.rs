@@ -1,5 +1,5 @@
 //! One `login` step through a real browser, ended only on a decisive signal. The browser goes to Dashboards' app;
-//! each time the page settles (the network quiet and the page in a state `observe::read_state` can name), the
+//! each time the page settles (the network quiet and the page in a state `page::read_state` can name), the
 //! routine either acts on it — fills Dashboards' login form, presses its SSO button, logs in at the IdP — or the
 //! login has ended there. A page that never settles ends as `stuck`, with the evidence.
 
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 
 use super::hops::{Hop, Hops};
-use super::observe::{self, Hosts, Page, State};
+use super::page::{self, Hosts, Page, State};
 use crate::browser::{BrowserError, authentik, network_log};
 use crate::scenario::{LoginMethod, Outcome};
 
@@ -36,7 +36,7 @@ pub struct Ended {
     pub hops: Vec<Hop>,
 }
 
-/// One script, one round trip: everything `observe::read_state` looks at on the page. The IdP's flow executor
+/// One script, one round trip: everything `page::read_state` looks at on the page. The IdP's flow executor
 /// renders its stage in shadow roots (authentik's web components, and the embedded profile's alike).
 const PROBE: &str = r##"
 const q = (s) => document.querySelector(s);
@@ -196,7 +196,7 @@ async fn settle(c: &Client, hops: &mut Hops, hosts: Hosts<'_>) -> Result<State, 
             last = format!("still loading: {}", hops.loading().join(", "));
         } else if quiet_since.elapsed() >= QUIET {
             match probe(c).await {
-                Ok(page) => match observe::read_state(&page, hops, hosts) {
+                Ok(page) => match page::read_state(&page, hops, hosts) {
                     State::Pending(why) => last = why,
                     decisive => return Ok(decisive),
                 },

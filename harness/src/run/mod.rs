@@ -5,6 +5,7 @@ pub mod hops;
 pub mod judge;
 pub mod login;
 pub mod observe;
+pub mod page;
 pub mod report;
 mod target;
 pub mod versions;
@@ -19,7 +20,8 @@ use serde::Serialize;
 use crate::browser::{self, Browser};
 use crate::redact::Redactor;
 use crate::scenario::{Case, Expect, LoginMethod, Outcome, Step};
-use observe::{Authinfo, Hosts, Observation};
+use observe::{Authinfo, Observation};
+use page::Hosts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
