@@ -309,13 +309,6 @@ impl Stack {
         &self.caddy
     }
 
-    /// The process groups the stack runs (OpenSearch, Caddy, chromedriver with its browsers): for memory figures.
-    pub fn process_groups(&self) -> Vec<u32> {
-        let mut g = vec![self.caddy.pid(), self.driver.pid()];
-        g.extend(self.node.as_ref().map(|n| n.pid()));
-        g
-    }
-
     /// The `host → 127.0.0.1` rules a browser needs to reach the stack by its names.
     pub fn host_rules(&self) -> Vec<(String, String)> {
         let h = &self.context.topology.hosts;

@@ -2,6 +2,7 @@
 //! (SIGTERM, then SIGKILL after a grace period) on [`ProcessGroup::stop`] or drop — so the browsers chromedriver
 //! starts, or the JVM a script starts, go with it.
 
+use std::collections::HashMap;
 use std::io;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
@@ -106,37 +107,50 @@ impl Drop for GroupGuard {
     }
 }
 
-/// Resident memory (KiB) of every process in the given process groups, plus this process: what the stack holds
-/// right now. Read from /proc; processes that vanish mid-read are skipped.
-pub fn rss_kib(groups: &[u32]) -> u64 {
+/// Resident memory (KiB) of this process and every process it started, directly or not (OpenSearch's JVM, Caddy,
+/// chromedriver and its browsers): what a native stack holds right now, also after a component restarted with a
+/// new pid. Read from /proc; processes that vanish mid-read are skipped.
+pub fn tree_rss_kib() -> u64 {
     let me = std::process::id();
-    let mut total = 0;
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
+    // pid → (parent, resident KiB)
+    let mut procs: HashMap<u32, (u32, u64)> = HashMap::new();
     for entry in entries.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
             continue;
         };
-        // pgrp is the 5th field, after the parenthesised command name.
-        let pgrp = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-            .and_then(|f| f.parse::<u32>().ok());
-        if pid != me && !pgrp.is_some_and(|g| groups.contains(&g)) {
-            continue;
-        }
-        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
-        total += status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-            .unwrap_or(0);
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        };
+        let parent = field("PPid:").unwrap_or(0) as u32;
+        procs.insert(pid, (parent, field("VmRSS:").unwrap_or(0)));
     }
-    total
+    let descends = |mut pid: u32| {
+        // Bounded: a pid reused mid-read could make a cycle.
+        for _ in 0..64 {
+            if pid == me {
+                return true;
+            }
+            match procs.get(&pid) {
+                Some(&(parent, _)) if parent != 0 => pid = parent,
+                _ => return false,
+            }
+        }
+        false
+    };
+    procs
+        .iter()
+        .filter(|(pid, _)| descends(**pid))
+        .map(|(_, (_, rss))| rss)
+        .sum()
 }
 
 #[cfg(test)]

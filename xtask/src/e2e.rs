@@ -283,23 +283,17 @@ async fn run_on(
         Ok(s) => s,
         Err(e) => return not_started(&e),
     };
-    // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process), sampled where its
-    // processes are this machine's.
-    let sampler = stack.process_groups().map(|groups| {
-        let peak = peak.clone();
+    // Memory of the whole stack (OpenSearch, Caddy, chromedriver + Chromium, this process — or the run's
+    // containers), sampled beside the cases.
+    let sampler = {
+        let (probe, peak) = (stack.memory_probe(), peak.clone());
         tokio::spawn(async move {
             loop {
-                let now = tokio::task::spawn_blocking({
-                    let g = groups.clone();
-                    move || harness::process::rss_kib(&g)
-                })
-                .await
-                .unwrap_or(0);
-                peak.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+                peak.fetch_max(probe.kib().await, std::sync::atomic::Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         })
-    });
+    };
     let results = run_all(&mut stack, cases, report_dir, flow, bar).await;
     let mut times = Vec::new();
     if let Some((case, user)) = first_openid_login(cases).filter(|_| headless > 0) {
@@ -318,9 +312,7 @@ async fn run_on(
             times.push(began.elapsed());
         }
     }
-    if let Some(s) = sampler {
-        s.abort();
-    }
+    sampler.abort();
     let boot = stack.opensearch_boot();
     stack.stop().await;
     Ok(OnStack {

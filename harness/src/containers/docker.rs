@@ -11,6 +11,7 @@ use testcontainers::bollard::Docker;
 use testcontainers::bollard::models::{HostConfig, NetworkCreateRequest, PortBinding};
 use testcontainers::bollard::query_parameters::{
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, RemoveContainerOptionsBuilder,
+    StatsOptionsBuilder,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
@@ -260,6 +261,34 @@ async fn remove_labelled(
         swept.networks.push(name);
     }
     Ok(swept)
+}
+
+/// What the run's running containers hold in memory now, summed, in KiB (the engine's figure for each: its
+/// cgroup's usage).
+pub async fn memory_kib(run: &str) -> Result<u64, DockerError> {
+    use futures_util::StreamExt;
+    let docker = connect()?;
+    let label = format!("{RUN_LABEL}={run}");
+    let filters = HashMap::from([("label", vec![label.as_str()])]);
+    let containers = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await?;
+    let mut total = 0;
+    for c in containers {
+        let once = StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(true)
+            .build();
+        let mut stats = docker.stats(&c.id.unwrap_or_default(), Some(once));
+        if let Some(Ok(s)) = stats.next().await {
+            total += s.memory_stats.and_then(|m| m.usage).unwrap_or(0);
+        }
+    }
+    Ok(total / 1024)
 }
 
 /// Whether an image is present in the engine (nothing is pulled).

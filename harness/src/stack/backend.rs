@@ -173,11 +173,11 @@ impl Stack {
         }
     }
 
-    /// The process groups the stack runs, for memory figures (`None`: the components run in containers).
-    pub fn process_groups(&self) -> Option<Vec<u32>> {
+    /// How to read what the stack holds in memory, beside it (a sampler runs while the cases do).
+    pub fn memory_probe(&self) -> MemoryProbe {
         match self {
-            Stack::Native(s) => Some(s.process_groups()),
-            Stack::Containers(_) => None,
+            Stack::Native(_) => MemoryProbe::ProcessTree,
+            Stack::Containers(s) => MemoryProbe::Containers(s.run_id().to_owned()),
         }
     }
 
@@ -221,6 +221,27 @@ impl Stack {
         match self {
             Stack::Native(s) => s.stop().await,
             Stack::Containers(s) => s.stop().await,
+        }
+    }
+}
+
+/// Where a stack's memory is read.
+#[derive(Clone, Debug)]
+pub enum MemoryProbe {
+    /// This process and every process it started (the native components).
+    ProcessTree,
+    /// The run's containers, as the engine counts them (this process not included).
+    Containers(String),
+}
+
+impl MemoryProbe {
+    /// Resident memory now, in KiB (0 when it cannot be read).
+    pub async fn kib(&self) -> u64 {
+        match self {
+            MemoryProbe::ProcessTree => tokio::task::spawn_blocking(crate::process::tree_rss_kib)
+                .await
+                .unwrap_or(0),
+            MemoryProbe::Containers(run) => containers::docker::memory_kib(run).await.unwrap_or(0),
         }
     }
 }

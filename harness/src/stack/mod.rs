@@ -6,5 +6,5 @@ mod backend;
 mod context;
 pub mod headless;
 
-pub use backend::{Backend, Described, Stack};
+pub use backend::{Backend, Described, MemoryProbe, Stack};
 pub use context::RunContext;
