@@ -317,8 +317,8 @@ check("userinfo: 401 invalid_token",
 status, h, _ = alice.request("GET", "/application/o/authorize/?" + authorize_query("profile openid email", "two"))
 code = urllib.parse.parse_qs(urllib.parse.urlsplit(h.get("location", "")).query).get("code", [""])[0]
 status, _, raw = exchange(code)
-check("token response: scope order for `profile openid email`", json.loads(raw).get("scope") == "openid email profile",
-      raw.decode())
+scope = json.loads(raw).get("scope")
+check("token response: scope order for `profile openid email`", scope == "openid email profile", f"{status} {scope}")
 status, _, raw = exchange(code)
 e = json.loads(raw)
 check("token errors: a used code is invalid_grant",
@@ -327,7 +327,7 @@ status, h, _ = alice.request("GET", "/application/o/authorize/?" + authorize_que
 code = urllib.parse.parse_qs(urllib.parse.urlsplit(h.get("location", "")).query).get("code", [""])[0]
 status, _, raw = exchange(code, secret="wrong")
 check("token errors: a wrong secret is invalid_client", status == 400 and json.loads(raw).get("error") == "invalid_client",
-      raw.decode())
+      f"{status} {json.loads(raw).get('error')}")
 
 # --- five wrong passwords: the denial, and the flow planned again without the application --------------------------
 bob = Session()
