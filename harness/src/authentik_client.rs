@@ -1,5 +1,6 @@
 //! A client of authentik's headless login (research/authentik.md §7): authorize → the flow executor API
-//! (identification, password) → authorize again → code → token endpoint. The containers backend uses it to observe
+//! (identification, password, then its redirects until `xak-flow-redirect`) → authorize again → code → token
+//! endpoint. The containers backend uses it to observe
 //! the id_token the real authentik issues to the relying party's client for a user — authentik does not hand the
 //! harness the relying party's own token, so the harness logs that user in once more, with the same client,
 //! redirect URI and scopes, and reads the token it gets.
@@ -87,25 +88,27 @@ impl Authentik<'_> {
             .map(|(_, q)| q.to_owned())
             .ok_or_else(|| HeadlessError::Flow(format!("authorize sent to {flow}, not a flow")))?;
         let executor = format!(
-            "/api/v3/flows/executor/{}/?query={}",
+            "{EXECUTOR}{}/?query={}",
             crate::idp::AUTHENTICATION_FLOW,
             url::form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
         );
-        self.get(&executor).await?;
-        self.answer(
-            &executor,
-            json!({"component": "ak-stage-identification", "uid_field": user}),
-        )
-        .await?;
-        self.get(&executor).await?;
-        let done = self
+        let identification = self.challenge(self.get(&executor).await?).await?;
+        expect(&identification, "ak-stage-identification")?;
+        let r = self
+            .answer(
+                &executor,
+                json!({"component": "ak-stage-identification", "uid_field": user}),
+            )
+            .await?;
+        let stage = self.challenge(r).await?;
+        expect(&stage, "ak-stage-password")?;
+        let r = self
             .answer(
                 &executor,
                 json!({"component": "ak-stage-password", "password": password}),
             )
-            .await?
-            .json::<Value>()
             .await?;
+        let done = self.challenge(r).await?;
         let to = match (done["component"].as_str(), done["to"].as_str()) {
             (Some("xak-flow-redirect"), Some(to)) => to.to_owned(),
             _ => {
@@ -148,6 +151,36 @@ impl Authentik<'_> {
             })
     }
 
+    /// The challenge an executor answer leads to. authentik answers a stage it moved past with a bare 302 back to
+    /// the executor (empty body), and the stages that need nothing from the user pass on the GET that follows with
+    /// another: after a right password the real 2025.12.4 answers 302 (password), 302 (MFA validation, no devices),
+    /// then `xak-flow-redirect` (login). So: follow the executor's redirects with GETs until JSON comes back.
+    async fn challenge(&self, mut r: reqwest::Response) -> Result<Value, HeadlessError> {
+        for _ in 0..MAX_EXECUTOR_HOPS {
+            if !r.status().is_redirection() {
+                let status = r.status();
+                let body = r.text().await?;
+                return serde_json::from_str(&body).map_err(|_| {
+                    HeadlessError::Flow(format!(
+                        "the flow executor answered {status} without a challenge: {:.200}",
+                        body
+                    ))
+                });
+            }
+            let to = location(&r)?;
+            let to = to.strip_prefix(self.origin).unwrap_or(&to).to_owned();
+            if !to.starts_with(EXECUTOR) {
+                return Err(HeadlessError::Flow(format!(
+                    "the flow executor redirected away, to {to}"
+                )));
+            }
+            r = self.get(&to).await?;
+        }
+        Err(HeadlessError::Flow(format!(
+            "the flow executor redirected {MAX_EXECUTOR_HOPS} times without a challenge"
+        )))
+    }
+
     /// POSTs a stage's answer; authentik answers a stage it moved past with a redirect back to the executor.
     async fn answer(
         &self,
@@ -172,6 +205,23 @@ impl Authentik<'_> {
             .split("; ")
             .find_map(|c| c.strip_prefix("authentik_csrf="))
             .map(str::to_owned)
+    }
+}
+
+/// The flow executor API's path (a flow's slug follows).
+const EXECUTOR: &str = "/api/v3/flows/executor/";
+
+/// How many redirects from the executor to follow before giving up (the real default flow needs two).
+const MAX_EXECUTOR_HOPS: usize = 8;
+
+/// `challenge` is of `component`, or the flow went somewhere else (an error, a denial: shown as it came).
+fn expect(challenge: &Value, component: &str) -> Result<(), HeadlessError> {
+    if challenge["component"] == component {
+        Ok(())
+    } else {
+        Err(HeadlessError::Flow(format!(
+            "expected `{component}`, the flow executor sent {challenge}"
+        )))
     }
 }
 

@@ -65,6 +65,7 @@ impl Idp {
             .await
             .unwrap();
         assert_eq!(c["component"], "ak-stage-identification");
+        assert_eq!(c["application_pre"], self.config.application_name);
         let r = self
             .http
             .post(&executor)
@@ -88,19 +89,30 @@ impl Idp {
             .unwrap();
         assert_eq!(c["component"], "ak-stage-password");
         assert_eq!(c["pending_user"], user);
-        let c: Value = self
+        let mut r = self
             .http
             .post(&executor)
             .json(&json!({"component": "ak-stage-password", "password": password}))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
+        // A right password: as the real authentik 2025.12.4, a bare 302 back to the executor (password stage),
+        // another on the GET (MFA validation, no devices), then the redirect challenge (login stage).
+        let mut hops = Vec::new();
+        while r.status() == 302 {
+            assert_eq!(
+                Self::location(&r),
+                executor.strip_prefix(&self.base).unwrap()
+            );
+            hops.push(r.bytes().await.unwrap().len());
+            r = self.http.get(&executor).send().await.unwrap();
+        }
+        let c: Value = r.json().await.unwrap();
         if c["component"] != "xak-flow-redirect" {
+            assert!(hops.is_empty(), "a challenge after redirects: {c}");
             return Err(c);
         }
+        assert_eq!(hops, [0, 0], "two empty 302s before the redirect challenge");
         let to = c["to"].as_str().unwrap();
         assert!(to.starts_with("/application/o/authorize/?"), "{to}");
         let r = self
@@ -358,10 +370,14 @@ async fn with_an_encryption_key_both_tokens_are_jwe_exactly_as_authentik_makes_t
         let h = header(token);
         assert_eq!(
             h,
-            json!({"alg": "RSA-OAEP-256", "enc": "A256CBC-HS512", "typ": "JWE", "kid": kid(&idp.certs.idp_encryption.key)})
+            json!({"alg": "RSA-OAEP-256", "enc": "A256CBC-HS512", "kid": kid(&idp.certs.idp_encryption.key), "typ": "JWE"})
         );
         let members: Vec<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(members, ["alg", "enc", "typ", "kid"]);
+        assert_eq!(
+            members,
+            ["alg", "enc", "kid", "typ"],
+            "alphabetical, as the real authentik sends it"
+        );
         let inner = decrypt_jwe(token, &idp.certs.idp_encryption.key);
         assert_eq!(inner.split('.').count(), 3);
         assert_eq!(
@@ -696,4 +712,123 @@ async fn the_harness_headless_client_gets_the_token_a_relying_party_would() {
             .is_err_and(|e| e.to_string().contains("the flow did not finish")),
         "{wrong:?}"
     );
+}
+
+/// The flow's answers to wrong passwords: the error on the password stage four times, then at the fifth the
+/// denial authentik 2025.12.4 was measured to send, and a flow planned again without the application.
+#[tokio::test]
+async fn the_fifth_wrong_password_is_denied_as_authentik_denies_it() {
+    let idp = start("").await;
+    let first = idp.login("alice", "wrong", "").await.unwrap_err();
+    assert_eq!(first["component"], "ak-stage-password");
+    // The same plan goes on: four more wrong passwords on its password stage.
+    let executor = format!(
+        "{}/api/v3/flows/executor/default-authentication-flow/?query={}",
+        idp.base,
+        urlencode("next=%2Fapplication%2Fo%2Fauthorize%2F")
+    );
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let c: Value = idp
+            .http
+            .post(&executor)
+            .json(&json!({"component": "ak-stage-password", "password": "still wrong"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answers.push(c);
+    }
+    let denied = answers.pop().unwrap();
+    assert!(
+        answers
+            .iter()
+            .all(|c| c["component"] == "ak-stage-password"),
+        "{answers:?}"
+    );
+    let members: Vec<&str> = denied
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        members,
+        [
+            "flow_info",
+            "component",
+            "pending_user",
+            "pending_user_avatar",
+            "error_message"
+        ]
+    );
+    assert_eq!(denied["component"], "ak-stage-access-denied");
+    assert_eq!(denied["error_message"], "Invalid password");
+    assert_eq!(denied["pending_user"], "alice");
+    // The plan is gone, the application with it: the executor plans the flow again by itself.
+    let c: Value = idp
+        .http
+        .get(&executor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["component"], "ak-stage-identification");
+    assert!(c.get("application_pre").is_none(), "{c}");
+}
+
+/// Every observable of research/authentik-real.md §3 compared by a client written from that note alone, in
+/// Python (tests/idp/independent_client.py), against the embedded profile with and without JWE.
+#[tokio::test]
+async fn an_independent_client_finds_no_difference_from_the_measured_authentik() {
+    for scenario in ["", "idp: { provider: { encryption_key: true } }"] {
+        let idp = start(scenario).await;
+        let input = json!({
+            "base": idp.base,
+            "slug": idp.config.slug,
+            "client_id": idp.config.client_id,
+            "client_secret": idp.config.client_secret,
+            "redirect_uri": REDIRECT,
+            "user": "alice",
+            "password": idp.config.user("alice").unwrap().password,
+            "signing_key_pem": idp.certs.idp_signing_rsa.key,
+            "encryption_key_pem": idp.config.encryption.as_ref().map(|_| &idp.certs.idp_encryption.key),
+        });
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/idp/independent_client.py"
+        );
+        // The client blocks on its HTTP calls: off the runtime the IdP answers on.
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new("python3")
+                .arg(script)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("python3");
+            std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.to_string().as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "the independent client (python3 + jwcrypto):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let checked = report["checked"].as_array().unwrap();
+        assert!(checked.len() > 40, "{report}");
+        assert_eq!(
+            report["differences"],
+            json!([]),
+            "differences from the real authentik 2025.12.4 (scenario `{scenario}`)"
+        );
+    }
 }

@@ -71,8 +71,19 @@ async fn a_browser_logs_in_through_the_shadow_dom_flow_and_reaches_the_client_wi
         .await
         .unwrap();
     assert_eq!(errors, ["Invalid password"]);
+    // As the real UI, the field still holds the wrong text: the retry below only works if it is cleared first.
+    let kept = browser
+        .client
+        .execute(
+            "return document.querySelector('ak-flow-executor').shadowRoot.querySelector('ak-stage-password')\
+             .shadowRoot.querySelector('input[name=password]').value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, "wrong");
 
-    // Then the right one, on the same stage.
+    // Then the right one, on the same stage: through the password stage's 302s to the client.
     authentik::submit_password(&browser.client, &password)
         .await
         .unwrap_or_else(|e| panic!("{e}"));

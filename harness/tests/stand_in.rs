@@ -240,16 +240,18 @@ impl Stack {
             .await
             .unwrap();
         let password = idp.config.user(user).unwrap().password.clone();
-        let c: Value = self
+        let mut r = self
             .http
             .post(&executor)
             .json(&json!({"component": "ak-stage-password", "password": password}))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
+        // The stages after the password answer with 302s back to the executor, as authentik's do.
+        while r.status() == 302 {
+            r = self.http.get(&executor).send().await.unwrap();
+        }
+        let c: Value = r.json().await.unwrap();
         assert_eq!(c["component"], "xak-flow-redirect", "{c}");
         let r = self
             .get(&format!("{}{}", idp.base, c["to"].as_str().unwrap()))

@@ -43,14 +43,15 @@ pub fn sign(
     ))
 }
 
-/// `jws` wrapped in a compact JWE for the encryption key pair's certificate: header exactly
-/// `{"alg":"RSA-OAEP-256","enc":"A256CBC-HS512","typ":"JWE","kid":…}`, no `cty`.
+/// `jws` wrapped in a compact JWE for the encryption key pair's certificate: protected header exactly
+/// `{"alg":"RSA-OAEP-256","enc":"A256CBC-HS512","kid":…,"typ":"JWE"}` — members in that (alphabetical) order, as
+/// the real authentik 2025.12.4 sends them (jwcrypto serializes with sorted keys) — and no `cty`.
 pub fn encrypt(jws: &str, key: &KeyPair) -> Result<String, JoseError> {
     let mut header = JweHeader::new();
     header.set_algorithm("RSA-OAEP-256");
     header.set_content_encryption("A256CBC-HS512");
-    header.set_token_type("JWE");
     header.set_key_id(&key.kid);
+    header.set_token_type("JWE");
     let encrypter = RSA_OAEP_256.encrypter_from_pem(key.public_key_pem())?;
     Ok(josekit::jwe::serialize_compact(
         jws.as_bytes(),

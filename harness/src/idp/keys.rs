@@ -1,6 +1,7 @@
 //! The IdP's key pairs as authentik keeps them (certificate + private key), their `kid`, and their JWKS entries.
 //!
-//! authentik `version/2025.12.4`: `authentik/crypto/models.py` (kid = MD5 hex of the stored `key_data` PEM text),
+//! authentik `version/2025.12.4`: `authentik/crypto/models.py` (kid = MD5 hex of the stored `key_data` PEM text,
+//! trimmed on the way in),
 //! `authentik/providers/oauth2/views/jwks.py` (members and their order).
 
 use base64::Engine;
@@ -126,12 +127,20 @@ impl KeyPair {
     }
 }
 
-/// authentik's kid: the MD5 hex digest of the private key's PEM text, exactly as stored (trailing newline included).
+/// authentik's kid: the MD5 hex digest of the private key's PEM text as authentik stores it. A blueprint's
+/// `key_data` goes through the API serializer, which trims surrounding whitespace, so the stored text has no final
+/// newline (measured on authentik 2025.12.4: the kid of the rendered signing key is the MD5 of its 1703 characters
+/// without the newline).
 pub fn kid(key_pem: &str) -> String {
-    Md5::digest(key_pem.as_bytes())
+    Md5::digest(stored(key_pem).as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A PEM text as authentik keeps it from a blueprint: surrounding whitespace trimmed.
+pub fn stored(pem: &str) -> &str {
+    pem.trim()
 }
 
 #[cfg(test)]
@@ -142,5 +151,10 @@ mod tests {
     fn kid_is_the_md5_of_the_pem_text() {
         // md5("abc") — a fixed vector, so the digest and its hex form are checked, not just self-consistent.
         assert_eq!(kid("abc"), "900150983cd24fb0d6963f7d28e17f72");
+    }
+
+    #[test]
+    fn the_kid_is_of_the_text_without_its_final_newline() {
+        assert_eq!(kid("abc\n"), kid("abc"));
     }
 }

@@ -315,12 +315,12 @@ pub fn state_files(config: &Config) -> Vec<(&'static str, String)> {
         format!("{}\n", serde_json::to_string_pretty(&client).expect("JSON")),
     )];
     if let Some(k) = &config.signing {
-        // The exact PEM text whose MD5 is the kid.
-        files.push(("signing-key.pem", k.pem.key.clone()));
+        // The exact PEM text whose MD5 is the kid: as authentik stores it, without a final newline.
+        files.push(("signing-key.pem", keys::stored(&k.pem.key).to_owned()));
         files.push(("signing-cert.pem", k.pem.cert.clone()));
     }
     if let Some(k) = &config.encryption {
-        files.push(("encryption-key.pem", k.pem.key.clone()));
+        files.push(("encryption-key.pem", keys::stored(&k.pem.key).to_owned()));
         files.push(("encryption-cert.pem", k.pem.cert.clone()));
     }
     files

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{Path, Query, State as AxumState};
+use axum::extract::{OriginalUri, Path, Query, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -26,6 +26,8 @@ use crate::scenario::ScopeMapping;
 
 type St = AxumState<Arc<State>>;
 
+/// The discovery document. CORS as authentik answers it: nothing without an `Origin`; with one, that origin echoed
+/// and credentials allowed (the JWKS, by contrast, always answers `*`).
 pub async fn discovery(st: St, Path(slug): Path<String>, headers: HeaderMap) -> Response {
     let config = st.config();
     if slug != config.slug {
@@ -33,14 +35,16 @@ pub async fn discovery(st: St, Path(slug): Path<String>, headers: HeaderMap) -> 
     }
     let body = serde_json::to_string_pretty(&discovery::document(&config, &origin(&headers)))
         .expect("JSON");
-    (
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        ],
-        body,
-    )
-        .into_response()
+    let mut r = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Some(o) = headers.get(header::ORIGIN) {
+        let h = r.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o.clone());
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
+    r
 }
 
 pub async fn jwks(st: St, Path(slug): Path<String>) -> Response {
@@ -65,18 +69,55 @@ pub async fn application_root(st: St, Path(slug): Path<String>) -> Response {
     .into_response()
 }
 
-pub async fn end_session(st: St, Path(slug): Path<String>, jar: CookieJar) -> Response {
+/// `GET /application/o/<slug>/end-session/`: an anonymous request goes to the authentication flow with `next`
+/// pointing back here (authentik's access check, as for any application view); a logged-in one ends the session.
+pub async fn end_session(
+    st: St,
+    Path(slug): Path<String>,
+    jar: CookieJar,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
     if slug != st.config().slug {
         return StatusCode::NOT_FOUND.into_response();
     }
-    if let Some(c) = jar.get(super::flow::SESSION_COOKIE) {
-        st.store.lock().expect("store").sessions.remove(c.value());
+    let session = jar
+        .get(super::flow::SESSION_COOKIE)
+        .map(|c| c.value().to_owned());
+    let mut store = st.store.lock().expect("store");
+    let logged_in = session
+        .as_ref()
+        .and_then(|s| store.sessions.get(s))
+        .is_some_and(|s| s.login.is_some());
+    if !logged_in {
+        // Django's `redirect_to_login`: the full path as `next`, `/` left as it is.
+        let next = uri
+            .path_and_query()
+            .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+        return super::found(&format!(
+            "/if/flow/{AUTHENTICATION_FLOW}/?next={}",
+            quote_keeping_slashes(&next)
+        ));
+    }
+    if let Some(s) = session {
+        store.sessions.remove(&s);
     }
     pages::message(
         "Logged out",
         "You have been logged out of the identity provider.",
     )
     .into_response()
+}
+
+/// Percent-encoding as Python's `quote(s, safe="/")`: unreserved characters and `/` stay.
+fn quote_keeping_slashes(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// `GET /application/o/authorize/`: validates the client and redirect URI (errors as HTML pages, like authentik),
@@ -162,6 +203,14 @@ pub async fn authorize(
             .extend_pairs(q.iter())
             .finish();
         let full_path = format!("/application/o/authorize/?{}", raw_query(&q));
+        // The application, for the identification stage to name (`application_pre`) when the flow is planned.
+        st.store
+            .lock()
+            .expect("store")
+            .sessions
+            .entry(sid)
+            .or_default()
+            .application_pre = true;
         query.push_str("&next=");
         query.extend(url::form_urlencoded::byte_serialize(full_path.as_bytes()));
         return (

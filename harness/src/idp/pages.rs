@@ -42,16 +42,19 @@ class FlowExecutor extends HTMLElement {
   connectedCallback() { this.load(); }
   async load() { this.show(await (await fetch(api, { credentials: "same-origin" })).json()); }
   async submit(answer) {
-    // A stage that leaves more to do answers 302 to this same URL; fetch follows it with a GET.
+    // A stage that leaves more to do answers 302 to this same URL, and so do the stages after the password
+    // (MFA validation, login) on the GET that follows; fetch follows them all with GETs to the next challenge.
     const r = await fetch(api, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(answer) });
-    this.show(await r.json());
+    this.show(await r.json(), answer);
   }
-  show(challenge) {
+  show(challenge, answer) {
     if (challenge.component === "xak-flow-redirect") { location.assign(challenge.to); return; }
     const stage = document.createElement(challenge.component);
     stage.challenge = challenge;
     stage.executor = this;
+    // The same stage again (an error): authentik's UI keeps what was typed, the wrong password included.
+    if (answer && answer.component === challenge.component) stage.typed = answer;
     this.shadowRoot.replaceChildren(stage);
   }
 }
@@ -92,16 +95,21 @@ class PasswordStage extends HTMLElement {
         <ak-flow-input-password><input type="password" name="password" autocomplete="current-password" required></ak-flow-input-password>
         <button type="submit" class="pf-c-button pf-m-primary pf-m-block">Continue</button>
       </form>`;
+    const input = root.querySelector("input[name=password]");
+    if (this.typed) input.value = this.typed.password;
     root.querySelector("form").addEventListener("submit", (ev) => {
       ev.preventDefault();
-      this.executor.submit({ component: "ak-stage-password", password: root.querySelector("input[name=password]").value });
+      this.executor.submit({ component: "ak-stage-password", password: input.value });
     });
   }
 }
 
 class AccessDeniedStage extends HTMLElement {
   connectedCallback() {
-    this.attachShadow({ mode: "open" }).innerHTML = `<p class="pf-m-error">Request has been denied.</p>`;
+    const c = this.challenge;
+    this.attachShadow({ mode: "open" }).innerHTML = `<h1 class="pf-c-title">${c.flow_info.title}</h1>
+      <p class="pf-c-title pf-m-xl">Request has been denied.</p>
+      <p class="pf-m-error">${c.error_message}</p>`;
   }
 }
 

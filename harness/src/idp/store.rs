@@ -11,16 +11,34 @@ use super::claims::Grant;
 pub struct Session {
     pub flow: Option<FlowState>,
     pub login: Option<Login>,
+    /// Left by the authorize endpoint for an anonymous user: the application to name on the identification stage.
+    /// The next plan takes it; a plan made after that (after a denial, say) has none.
+    pub application_pre: bool,
 }
 
-/// Where a running authentication flow is.
+/// Where a running authentication flow (a plan, in authentik's words) is.
 #[derive(Clone, Debug)]
 pub struct FlowState {
-    /// Where to go when the flow is done (the authorize URL).
+    /// Where to go when the flow is done (the authorize URL): the executor's latest `query` says.
     pub next: String,
-    /// Set by the identification stage.
+    /// Planned for an application (its name shows as `application_pre`): the authorize endpoint had left one in
+    /// the session.
+    pub application: bool,
+    /// The user the identification stage matched (its username), or the identifier as typed for an unknown one.
     pub pending_user: Option<String>,
+    pub stage: Stage,
     pub failures: u32,
+}
+
+/// The bindings of authentik's `default-authentication-flow`, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Identification,
+    Password,
+    /// `default-authentication-mfa-validation`: a user without devices passes it on a GET (a bare 302).
+    MfaValidation,
+    /// `default-authentication-login`: logs the user in on a GET; the flow is then done.
+    UserLogin,
 }
 
 #[derive(Clone, Debug)]

@@ -208,7 +208,8 @@ fn key_pair(b: &mut String, id: &str, name: &str, pem: &Pem) {
         "  - model: authentik_crypto.certificatekeypair\n    id: {id}\n    identifiers:\n      name: {}\n    attrs:",
         q(name)
     );
-    // Block literals keep the PEM text byte for byte (the kid is the MD5 of `key_data` as stored).
+    // Block literals keep the PEM text's lines as they are. authentik stores `key_data` trimmed (no final newline:
+    // measured on 2025.12.4), and the kid is the MD5 of that stored text (`idp::kid`).
     let _ = writeln!(b, "      certificate_data: |\n{}", indent(&pem.cert, 8));
     let _ = writeln!(b, "      key_data: |\n{}", indent(&pem.key, 8));
 }
