@@ -1,10 +1,12 @@
 //! results.json is a contract (docs/scenario-format.md, "What a run writes"): its shape is pinned by a snapshot of
 //! what the writer makes of a run with every kind of case (judged with hops, a token and authinfo, a failure, a
-//! restart, versions asked for and ran on, `not_run`, `error`, a run with a version set).
+//! restart, versions asked for and ran on, `not_run`, `error`, a run with a version set), and the reader
+//! (`Results::parse`, which `summary` uses) reads back exactly what the writer wrote.
 
 use harness::run::hops::{Hop, Kind};
 use harness::run::observe::{Authinfo, TokenShape};
 use harness::run::report::{self, Backend};
+use harness::run::results::Results;
 use harness::run::versions::{Asked, RanOn};
 use harness::run::{CaseResult, Status, Timings};
 use harness::scenario::{Outcome, SourceFile, TokenFormat};
@@ -185,4 +187,48 @@ fn the_shape_of_results_json_is_the_contract() {
         insta::assert_snapshot!("native-run", written(&NATIVE, &run()));
         insta::assert_snapshot!("containers-run", written(&CONTAINERS, &run()[2..]));
     });
+}
+
+#[test]
+fn the_reader_reads_back_what_the_writer_wrote() {
+    for (backend, cases) in [(NATIVE, run()), (CONTAINERS, run()[2..].to_vec())] {
+        let read = Results::parse(&written(&backend, &cases)).unwrap();
+        // The hops' `host` and `path` are the observer's, never written: empty here, as they are when read back.
+        assert_eq!(read, backend.results(&cases));
+    }
+}
+
+#[test]
+fn a_case_folder_result_is_one_entry_of_the_report() {
+    for case in run() {
+        let text = serde_json::to_string_pretty(&case).unwrap();
+        assert_eq!(serde_json::from_str::<CaseResult>(&text).unwrap(), case);
+    }
+}
+
+/// Reports committed elsewhere in the repository (the summary's fixtures: real runs of older versions, hand-written
+/// cells) are read by the same type.
+#[test]
+fn older_reports_parse() {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/summary"));
+    let mut read = 0;
+    for entry in std::fs::read_dir(root).unwrap() {
+        let file = entry.unwrap().path().join("results.json");
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        match Results::parse(&text) {
+            Ok(r) => {
+                read += 1;
+                assert!(!r.cases.is_empty(), "{}", file.display());
+            }
+            // The one cut off mid-write, on purpose.
+            Err(e) => assert!(
+                e.to_string().contains("EOF while parsing"),
+                "{}: {e}",
+                file.display()
+            ),
+        }
+    }
+    assert_eq!(read, 3);
 }

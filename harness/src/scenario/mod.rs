@@ -53,7 +53,7 @@ impl Case {
     }
 
     /// `<scenario>@<variant>`, or `<scenario>`: the case as a file name — its report folder, its snapshots, its
-    /// row in the summary (which reads it back from results.json the same way, `summary::CaseRecord::key`).
+    /// row in the summary (which reads it back from results.json the same way, `run::CaseResult::key`).
     pub fn key(&self) -> String {
         match &self.variant {
             Some(v) => format!("{}@{v}", self.scenario),
