@@ -264,16 +264,29 @@ pub enum Command {
     StandIn(StandInCommand),
     /// Run the test suite (cargo nextest), installing what it needs on a fresh machine first.
     ///
-    /// Installs what is missing: Caddy, Chromium, chromedriver, Maven and shellcheck (apt-get, as root),
-    /// jwcrypto (pip), cargo-nextest (cargo install) and actionlint (go install, into the harness cache's
-    /// bin/).
-    /// Arguments after `--` go to nextest.
+    /// Two tiers. By default the fast one: every test that needs no OpenSearch, Chromium or Docker
+    /// (parsing, rendering, the embedded IdP and the stand-in over HTTP, reports, the workflows),
+    /// i.e. the tests outside the `heavy` test group of .config/nextest.toml. `--heavy`: every test,
+    /// also those that start OpenSearch, Chromium or containers; first starts a Docker engine when
+    /// none answers (and stops it afterwards) and builds the offline images (`cargo xtask images`).
+    /// CI runs `--heavy`.
+    ///
+    /// Installs what the tier needs when it is missing: Caddy, shellcheck and docker-compose
+    /// (apt-get, as root), jwcrypto (pip), cargo-nextest (cargo install) and actionlint (go install,
+    /// into the harness cache's bin/); with --heavy also Chromium, chromedriver, Maven, docker.io and
+    /// debootstrap.
+    /// Arguments after `--` go to nextest; a filterset (-E) there selects within the tier.
     ///
     /// Examples:
-    ///   cargo xtask test
+    ///   cargo xtask test                             the fast tier
+    ///   cargo xtask test --heavy                     everything (what CI runs)
     ///   cargo xtask test -- -E 'binary(malformed)'
+    ///   cargo xtask test --heavy -- -E 'binary(scenarios)'
     #[command(verbatim_doc_comment)]
     Test {
+        /// Every test, also those that start OpenSearch, Chromium or Docker (the nextest group `heavy`).
+        #[arg(long)]
+        heavy: bool,
         /// Passed to `cargo nextest run`.
         #[arg(last = true)]
         nextest_args: Vec<String>,

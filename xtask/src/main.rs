@@ -140,7 +140,10 @@ fn main() -> ExitCode {
                 &cli.scenarios_dir,
             )
         }),
-        Command::Test { nextest_args } => test::run(&nextest_args),
+        Command::Test {
+            heavy,
+            nextest_args,
+        } => test::run(heavy, &nextest_args),
         Command::Compose {
             scenario,
             variant,
