@@ -1,4 +1,4 @@
-//! Scenario files, format v1 (`SCENARIOS.md`): load, check and expand into [`Case`]s.
+//! Scenario files, format v1 (`docs/scenario-format.md`): load, check and expand into [`Case`]s.
 //!
 //! Flow: YAML → JSON document + [`SourceMap`] → defaults laid under it → one document per variant / matrix cell
 //! (JSON Pointer edits) → typed [`Document`] + merged [`Expect`]. Every error is a [`Diagnostic`] that names the
