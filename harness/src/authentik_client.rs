@@ -1,4 +1,4 @@
-//! A client of authentik's headless login (research/authentik.md §7): authorize → the flow executor API
+//! A client of authentik's headless login, as its own login page drives it: authorize → the flow executor API
 //! (identification, password, then its redirects until `xak-flow-redirect`) → authorize again → code → token
 //! endpoint. The containers backend uses it to observe
 //! the id_token the real authentik issues to the relying party's client for a user — authentik does not hand the

@@ -1,7 +1,7 @@
 //! The containers backend with the offline images (`cargo xtask images`): the seed's cells through a browser
 //! container, Caddy, the stand-ins and the real security plugin in OpenSearch's container — and nothing left in
-//! Docker afterwards, whether the stack is stopped or dropped. Needs a Docker engine (`cargo xtask test` starts
-//! one) and the local images (`cargo xtask test` builds them).
+//! Docker afterwards, whether the stack is stopped or dropped. Needs a Docker engine (`cargo xtask test --heavy`
+//! starts one) and the local images (`cargo xtask test --heavy` builds them).
 
 use std::collections::HashMap;
 

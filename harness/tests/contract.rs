@@ -1,4 +1,4 @@
-//! Files written from `SCENARIOS.md` alone load and expand to the cases the contract says.
+//! Files written from `docs/scenario-format.md` alone load and expand to the cases the contract says.
 
 use std::path::Path;
 

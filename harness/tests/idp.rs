@@ -33,7 +33,7 @@ impl Idp {
         r.headers()["location"].to_str().unwrap().to_owned()
     }
 
-    /// The headless login of research/authentik.md §7: authorize → flow executor (identification, password) →
+    /// authentik's headless login (`harness::authentik_client` does the same against the real one): authorize → flow executor (identification, password) →
     /// authorize again → code. Returns the callback URL's query, or the failing challenge.
     async fn login(&self, user: &str, password: &str, extra: &str) -> Result<String, Value> {
         let authorize = format!(

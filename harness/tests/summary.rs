@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use harness::scenario::Outcome;
+
 use harness::summary::{
     Crashed, LOG_FILE, LOG_TAIL, Report, SnapshotState, Snapshots, Status, Summary, html, markdown,
     read_folder,
@@ -80,9 +82,15 @@ fn two_real_runs_merge_into_one_table() {
 #[test]
 fn an_outcome_unlike_the_snapshot_is_marked() {
     let [a, mut b] = real_runs();
-    let jwe_on = b.cases.iter_mut().find(|c| c.key() == JWE_ON).unwrap();
-    jwe_on.observed.login = Some("success".into());
+    let jwe_on = b
+        .results
+        .cases
+        .iter_mut()
+        .find(|c| c.key() == JWE_ON)
+        .unwrap();
+    jwe_on.observed.login = Some(Outcome::Success);
     jwe_on.pass = false;
+    jwe_on.status = Status::Fail;
     jwe_on.mismatches = vec!["login: expected unauthorized, got success".into()];
     let s = Summary::merge(&[a, b], &[], &committed_snapshots());
     let on = s.rows.iter().find(|r| r.case == JWE_ON).unwrap();
@@ -131,9 +139,10 @@ fn repeated_runs_of_the_same_versions_are_told_apart_by_folder() {
 #[test]
 fn the_page_is_self_contained_and_escapes_what_it_shows() {
     let [mut a, b] = real_runs();
-    a.version_set = Some("<script>alert(1)</script>".into());
-    a.cases[0].mismatches = vec!["a \"quoted\" <b>line</b> & more".into()];
-    a.cases[0].pass = false;
+    a.results.version_set = Some("<script>alert(1)</script>".into());
+    a.results.cases[0].mismatches = vec!["a \"quoted\" <b>line</b> & more".into()];
+    a.results.cases[0].pass = false;
+    a.results.cases[0].status = Status::Fail;
     let s = Summary::merge(&[a, b], &[], &committed_snapshots());
     let page = html::render(&s, "snapshots/e2e");
     assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));

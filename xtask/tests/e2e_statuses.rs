@@ -4,7 +4,8 @@
 
 use std::process::Command;
 
-use serde_json::Value;
+use harness::run::Status;
+use harness::run::results::{CaseResult, Results};
 
 /// Literal secrets, as a scenario pasted from a report holds them: none may reach the report folder.
 const LITERALS: [&str; 2] = ["Literal-Client-Secret-7f3a", "Dave-Literal-Passw0rd"];
@@ -51,8 +52,8 @@ fn leaks(dir: &std::path::Path) -> (Vec<String>, usize) {
     (found, files)
 }
 
-/// Runs e2e on the scenario; returns the exit status, stdout, and results.json's cases by variant.
-fn e2e(keep_going: bool) -> (bool, String, Vec<(String, Value)>) {
+/// Runs e2e on the scenario; returns the exit status, stdout, and results.json's cases (read as `summary` reads them).
+fn e2e(keep_going: bool) -> (bool, String, Vec<CaseResult>) {
     // Without --keep-going the run stops at the first case (the error), which writes no rendered files.
     let at_least = if keep_going { 10 } else { 3 };
     let dir = tempfile::tempdir().unwrap();
@@ -75,7 +76,7 @@ fn e2e(keep_going: bool) -> (bool, String, Vec<(String, Value)>) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    let results: Value = serde_json::from_str(&text).unwrap();
+    let results = Results::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let (found, files) = leaks(&report);
     assert!(
         files >= at_least,
@@ -94,21 +95,19 @@ fn e2e(keep_going: bool) -> (bool, String, Vec<(String, Value)>) {
                 .exists(),
         "the case folder holds its rendered files (the scan above read them)"
     );
-    let cases = results["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| (c["variant"].as_str().unwrap().to_owned(), c.clone()))
-        .collect();
-    (out.status.success(), stdout, cases)
+    (out.status.success(), stdout, results.cases)
 }
 
-fn status<'a>(cases: &'a [(String, Value)], variant: &str) -> (&'a str, &'a str) {
-    let c = &cases.iter().find(|(v, _)| v == variant).unwrap().1;
-    (
-        c["status"].as_str().unwrap(),
-        c["reason"].as_str().unwrap_or(""),
-    )
+fn case<'a>(cases: &'a [CaseResult], variant: &str) -> &'a CaseResult {
+    cases
+        .iter()
+        .find(|c| c.variant.as_deref() == Some(variant))
+        .unwrap()
+}
+
+fn status<'a>(cases: &'a [CaseResult], variant: &str) -> (Status, &'a str) {
+    let c = case(cases, variant);
+    (c.status, c.reason.as_deref().unwrap_or(""))
 }
 
 #[test]
@@ -116,21 +115,18 @@ fn every_case_gets_a_status_and_none_ends_the_run() {
     let (ok, stdout, cases) = e2e(true);
     assert!(!ok, "a run with an error fails\n{stdout}");
     let (s, why) = status(&cases, "base-path");
-    assert_eq!(s, "error", "{why}");
+    assert_eq!(s, Status::Error, "{why}");
     assert!(why.contains("server.basePath"), "{why}");
-    assert_eq!(status(&cases, "plain"), ("pass", ""));
+    assert_eq!(status(&cases, "plain"), (Status::Pass, ""));
     let (s, why) = status(&cases, "needs-opensearch-1");
-    assert_eq!(s, "not_run");
+    assert_eq!(s, Status::NotRun);
     assert!(why.starts_with("requires opensearch <2"), "{why}");
-    for (_, c) in &cases {
-        assert!(c["ran_on"]["opensearch"].is_string(), "{c}");
-        assert!(c["observed"]["hops"].is_array(), "{c}");
+    for c in &cases {
+        assert!(c.ran_on.is_some(), "{c:?}");
+        assert!(c.observed.hops.is_some(), "{c:?}");
     }
-    let plain = &cases.iter().find(|(v, _)| v == "plain").unwrap().1;
-    assert!(
-        plain["observed"]["hops"].as_array().unwrap().len() > 5,
-        "{plain}"
-    );
+    let plain = case(&cases, "plain");
+    assert!(plain.observed.hops.as_ref().unwrap().len() > 5, "{plain:?}");
     assert!(
         stdout.contains("1 passed, 0 failed, 1 not run, 1 error"),
         "{stdout}"
@@ -141,14 +137,15 @@ fn every_case_gets_a_status_and_none_ends_the_run() {
     assert!(!ok, "{stdout}");
     let first = cases
         .iter()
-        .position(|(_, c)| c["status"] == "error" || c["status"] == "fail")
+        .position(|c| matches!(c.status, Status::Error | Status::Fail))
         .expect("the base-path case errs");
-    for (v, c) in &cases[first + 1..] {
-        assert_eq!(c["status"], "not_run", "{v}: {c}");
+    for c in &cases[first + 1..] {
+        let reason = c.reason.as_deref().unwrap_or("");
+        assert_eq!(c.status, Status::NotRun, "{}: {c:?}", c.name());
         assert!(
-            c["reason"].as_str().unwrap().contains("--keep-going")
-                || c["reason"].as_str().unwrap().starts_with("requires"),
-            "{v}: {c}"
+            reason.contains("--keep-going") || reason.starts_with("requires"),
+            "{}: {c:?}",
+            c.name()
         );
     }
 }

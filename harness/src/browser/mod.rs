@@ -17,7 +17,7 @@ use crate::wait::{self, Look};
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
     #[error(
-        "{0} not found: install Debian's `chromium` and `chromium-driver` (cargo xtask test does it)"
+        "{0} not found: install Debian's `chromium` and `chromium-driver` (cargo xtask test --heavy does it)"
     )]
     Missing(&'static str),
     #[error("{0}")]

@@ -8,20 +8,22 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One request of the login: a document navigation (each redirect is a hop of its own) or the page's fetch/XHR.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// `host` and `path` are the observer's, not the report's: read back from `results.json`, they are empty.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Hop {
     pub method: String,
     /// Redacted: no port, no code, state, token or secret in the query.
     pub url: String,
     /// `None` while it is in flight, or when it failed before any answer (then `error` says why).
+    #[serde(default)]
     pub status: Option<u16>,
     #[serde(rename = "type")]
     pub kind: Kind,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The host, kept apart for the loop count (the URL's is redacted text).
     #[serde(skip)]
@@ -30,7 +32,7 @@ pub struct Hop {
     pub path: String,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Document,

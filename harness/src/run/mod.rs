@@ -7,19 +7,19 @@ pub mod login;
 pub mod observe;
 pub mod page;
 pub mod report;
+pub mod results;
 mod target;
 pub mod versions;
 
+pub use results::{CaseResult, Status, Timings};
 pub use target::{Applied, Refusal, StackError, Target};
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::browser::{self, Browser};
 use crate::redact::Redactor;
-use crate::scenario::{Case, Expect, LoginMethod, Outcome, Step};
+use crate::scenario::{Case, LoginMethod, Outcome, Step};
 use observe::{Authinfo, Observation};
 use page::Hosts;
 
@@ -33,94 +33,6 @@ pub enum RunError {
     Io(#[from] std::io::Error),
     #[error("authinfo request: {0}")]
     Http(#[from] reqwest::Error),
-}
-
-/// Where a case's time went.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Timings {
-    pub config_swap_ms: u128,
-    pub browser_login_ms: u128,
-    pub observation_ms: u128,
-}
-
-/// A case's status (docs/scenario-format.md, "A case's status"); `summary` reads it back with the same type.
-#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Judged, and every expectation held.
-    Pass,
-    /// Judged, and some expectation did not hold.
-    Fail,
-    /// Not run (its `requires` not met, or the run stopped before it): `reason` says which.
-    NotRun,
-    /// The harness could not run it (a start failed, the stack could not apply its configuration): `reason`.
-    Error,
-}
-
-/// One case, judged (the shape of `results.json`'s entries).
-#[derive(Clone, Debug, Serialize)]
-pub struct CaseResult {
-    pub scenario: String,
-    pub variant: Option<String>,
-    pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// `status == pass` (kept from v1).
-    pub pass: bool,
-    pub duration_ms: u128,
-    pub timings: Timings,
-    /// What the stack (re)started for the case, each `component: why` (`plan`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub restarted: Vec<String>,
-    /// What the case ran on (set by whoever chose the versions, `run::versions::decide`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ran_on: Option<versions::RanOn>,
-    /// The versions the scenario asked for where they are not the ones it ran on.
-    #[serde(skip_serializing_if = "versions::Asked::is_empty")]
-    pub asked: versions::Asked,
-    pub expected: Expect,
-    pub observed: Observation,
-    pub mismatches: Vec<String>,
-}
-
-impl CaseResult {
-    pub fn name(&self) -> String {
-        match &self.variant {
-            Some(v) => format!("{}/{v}", self.scenario),
-            None => self.scenario.clone(),
-        }
-    }
-
-    /// The result, saying what it ran on.
-    pub fn on(self, ran_on: versions::RanOn, asked: versions::Asked) -> CaseResult {
-        CaseResult {
-            ran_on: Some(ran_on),
-            asked,
-            ..self
-        }
-    }
-
-    /// A case that was not judged: `not_run` or `error`, with the reason.
-    pub fn unjudged(case: &Case, status: Status, reason: impl Into<String>) -> CaseResult {
-        CaseResult {
-            scenario: case.scenario.clone(),
-            variant: case.variant.clone(),
-            status,
-            reason: Some(reason.into()),
-            pass: false,
-            duration_ms: 0,
-            timings: Timings::default(),
-            restarted: Vec::new(),
-            ran_on: None,
-            asked: versions::Asked::default(),
-            expected: case.expect.clone(),
-            observed: Observation {
-                hops: Some(Vec::new()),
-                ..Default::default()
-            },
-            mismatches: Vec::new(),
-        }
-    }
 }
 
 /// Runs `case` on the stack and writes its folder under `report`. `phase` hears which phase the case is in. A

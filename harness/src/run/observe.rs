@@ -6,17 +6,22 @@ use std::sync::LazyLock;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::hops::{self, Hop};
 use crate::redact::Redactor;
 use crate::scenario::{Outcome, TokenFormat};
 
-/// Everything observed in one case. Volatile values (codes, ports, times) are already normalised away.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+/// Everything observed in one case. Volatile values (codes, ports, times) are already normalised away. Read back
+/// from `results.json` too (`run::results`): a member a report lacks is empty.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Observation {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::results::observed_outcome"
+    )]
     pub login: Option<Outcome>,
     /// Why the outcome was chosen, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,7 +40,8 @@ pub struct Observation {
     pub hops: Option<Vec<Hop>>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Authinfo {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,15 +75,17 @@ impl Authinfo {
 }
 
 /// A token's shape: never its values.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TokenShape {
     pub format: TokenFormat,
+    #[serde(default)]
     pub alg: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enc: Option<String>,
+    #[serde(default)]
     pub kid_present: bool,
     /// Claim names of a JWS (a JWE's claims are not readable to its receiver).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<String>,
 }
 

@@ -6,13 +6,13 @@
 //! its `requires:` is not run: it is never judged on a version it says it cannot show its behaviour on.
 
 use semver::{Comparator, Op, Version, VersionReq};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scenario::{Case, requirement};
 
 /// What a case ran on, as `results.json` says it (`ran_on`). `dashboards` is a version for the real Dashboards and
 /// the stand-in's name with the range it models otherwise.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RanOn {
     pub opensearch: String,
     pub dashboards: String,
@@ -20,7 +20,8 @@ pub struct RanOn {
 }
 
 /// The versions a case asked for where it did not run on them (`asked`); empty when it ran on what it asked.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct Asked {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opensearch: Option<String>,

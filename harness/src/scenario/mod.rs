@@ -1,4 +1,4 @@
-//! Scenario files, format v1 (`SCENARIOS.md`): load, check and expand into [`Case`]s.
+//! Scenario files, format v1 (`docs/scenario-format.md`): load, check and expand into [`Case`]s.
 //!
 //! Flow: YAML → JSON document + [`SourceMap`] → defaults laid under it → one document per variant / matrix cell
 //! (JSON Pointer edits) → typed [`Document`] + merged [`Expect`]. Every error is a [`Diagnostic`] that names the
@@ -53,7 +53,7 @@ impl Case {
     }
 
     /// `<scenario>@<variant>`, or `<scenario>`: the case as a file name — its report folder, its snapshots, its
-    /// row in the summary (which reads it back from results.json the same way, `summary::CaseRecord::key`).
+    /// row in the summary (which reads it back from results.json the same way, `run::CaseResult::key`).
     pub fn key(&self) -> String {
         match &self.variant {
             Some(v) => format!("{}@{v}", self.scenario),

@@ -1,4 +1,4 @@
-//! The typed scenario model (format v1, `SCENARIOS.md`). Every struct refuses unknown fields: a misspelt field is
+//! The typed scenario model (format v1, `docs/scenario-format.md`). Every struct refuses unknown fields: a misspelt field is
 //! an error with a suggestion, never silently ignored.
 
 use std::collections::BTreeMap;
@@ -328,7 +328,7 @@ impl Expect {
     }
 }
 
-/// How a `login` step ended (`SCENARIOS.md`, "Outcomes of a login step").
+/// How a `login` step ended (`docs/scenario-format.md`, "Outcomes of a `login` step").
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

@@ -1,4 +1,4 @@
-//! `${...}` placeholders: what each component sees of the stack (`SCENARIOS.md`, "Placeholders").
+//! `${...}` placeholders: what each component sees of the stack (`docs/scenario-format.md`, "Placeholders").
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! `opensearch_dashboards.yml` → [`Config`]: the keys the security plugin and OSD core read, with their defaults
-//! and the checks Dashboards makes at startup (research/dashboards.md §3–4).
+//! and the checks Dashboards makes at startup (docs/dashboards-stand-in.md).
 //!
 //! OSD accepts a key written flat (`opensearch_security.auth.type: openid`) or nested (`opensearch_security:` →
 //! `auth:` → `type:`), so the file is first flattened into dotted keys.

@@ -1,5 +1,5 @@
 //! The Dashboards stand-in: a small relying party that logs in the way the OpenSearch Dashboards security plugin
-//! does (research/dashboards.md §1–4), so the real OpenSearch security plugin can be tested behind it where the
+//! does (docs/dashboards-stand-in.md), so the real OpenSearch security plugin can be tested behind it where the
 //! Dashboards image is not available. It reads the case's rendered `opensearch_dashboards.yml` and is named
 //! [`NAME`] in pages and logs.
 //!

@@ -1,5 +1,5 @@
 //! HTML the browser sees, with the titles, texts and `data-test-subj` / `aria-label` attributes of Dashboards'
-//! pages (research/dashboards.md §2–3), so the same browser routine finds its way on both.
+//! pages (docs/dashboards-stand-in.md), so the same browser routine finds its way on both.
 
 use axum::response::Html;
 

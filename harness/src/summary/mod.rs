@@ -11,96 +11,41 @@ mod snapshot;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use regex::Regex;
-use serde::Deserialize;
-
 use crate::redact::Redactor;
+use crate::run::CaseResult;
+use crate::run::results::Results;
+use crate::scenario::wire_name;
+use regex::Regex;
 
 pub use snapshot::login_outcome;
 
-/// One run's `results.json`, the parts the summary reads (other members are ignored: reports may grow).
-#[derive(Clone, Debug, Deserialize)]
+/// One report folder's run: its `results.json`, read with the type the run wrote it with.
+#[derive(Clone, Debug)]
 pub struct Report {
-    /// Where it was read from, as the user named it (set by [`Report::parse`]).
-    #[serde(skip)]
+    /// Where it was read from, as the user named it.
     pub folder: String,
-    pub backend: String,
-    pub opensearch: String,
-    #[serde(default)]
-    pub idp: Option<String>,
-    #[serde(default)]
-    pub dashboards: Option<String>,
-    /// The version set of `compose/versions.yaml` the run used (absent on native runs).
-    #[serde(default)]
-    pub version_set: Option<String>,
-    pub cases: Vec<CaseRecord>,
+    pub results: Results,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-pub struct CaseRecord {
-    pub scenario: String,
-    #[serde(default)]
-    pub variant: Option<String>,
-    /// The verdict of reports written before `status`; [`CaseRecord::status`] reads both.
-    #[serde(default)]
-    pub pass: bool,
-    #[serde(default)]
-    pub status: Option<Status>,
-    /// Why a case is `not_run` or an `error`.
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub expected: Login,
-    #[serde(default)]
-    pub observed: Login,
-    #[serde(default)]
-    pub mismatches: Vec<String>,
-}
-
-/// The `login` member of `expected` / `observed`: an outcome's wire name.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct Login {
-    #[serde(default)]
-    pub login: Option<String>,
-}
-
-/// A case's verdict, the type `results.json` is written with: `pass` and `fail` judged its observation against
-/// `expect`; `not_run` and `error` have none.
+/// A case's verdict: `pass` and `fail` judged its observation against `expect`; `not_run` and `error` have none.
 pub use crate::run::Status;
 
-impl CaseRecord {
-    /// `status` when the report has one, else what `pass` says.
-    pub fn status(&self) -> Status {
-        self.status.unwrap_or(if self.pass {
-            Status::Pass
-        } else {
-            Status::Fail
-        })
-    }
-
-    /// `scenario@variant` (or `scenario`): the row's name, and the snapshot's file stem.
-    pub fn key(&self) -> String {
-        match &self.variant {
-            Some(v) => format!("{}@{v}", self.scenario),
-            None => self.scenario.clone(),
-        }
-    }
-}
-
 impl Report {
-    /// Parses the text of `<folder>/results.json`; the error names the file, line and column.
+    /// Parses the text of `<folder>/results.json`; the error names the file and where in it.
     pub fn parse(folder: &str, text: &str) -> Result<Report, String> {
-        let mut report: Report = serde_json::from_str(text)
-            .map_err(|e| format!("{folder}/results.json:{}:{}: {e}", e.line(), e.column()))?;
-        report.folder = folder.to_owned();
-        Ok(report)
+        let results =
+            Results::parse(text).map_err(|e| e.in_file(&format!("{folder}/results.json")))?;
+        Ok(Report {
+            folder: folder.to_owned(),
+            results,
+        })
     }
 
     /// The column this run belongs in: its version set, else the backend and OpenSearch version (`native 2.19.4`).
     pub fn column_name(&self) -> String {
-        match &self.version_set {
+        match &self.results.version_set {
             Some(set) => set.clone(),
-            None => format!("{} {}", self.backend, self.opensearch),
+            None => format!("{} {}", self.results.backend, self.results.opensearch),
         }
     }
 }
@@ -271,7 +216,7 @@ impl Summary {
         let mut groups: Vec<(String, Vec<&Report>, BTreeSet<String>)> = Vec::new();
         for report in reports {
             let name = report.column_name();
-            let keys: BTreeSet<String> = report.cases.iter().map(CaseRecord::key).collect();
+            let keys: BTreeSet<String> = report.results.cases.iter().map(CaseResult::key).collect();
             match groups
                 .iter_mut()
                 .find(|(n, _, seen)| *n == name && seen.is_disjoint(&keys))
@@ -287,10 +232,10 @@ impl Summary {
             .iter()
             .map(|(name, members, _)| Column {
                 name: name.clone(),
-                backend: members[0].backend.clone(),
-                opensearch: members[0].opensearch.clone(),
-                idp: members[0].idp.clone(),
-                dashboards: members[0].dashboards.clone(),
+                backend: members[0].results.backend.clone(),
+                opensearch: members[0].results.opensearch.clone(),
+                idp: members[0].results.idp.clone(),
+                dashboards: members[0].results.dashboards.clone(),
                 folders: members.iter().map(|r| r.folder.clone()).collect(),
             })
             .collect();
@@ -303,26 +248,27 @@ impl Summary {
 
         let mut rows: BTreeMap<String, Row> = BTreeMap::new();
         for (i, (_, members, _)) in groups.iter().enumerate() {
-            for case in members.iter().flat_map(|r| &r.cases) {
+            for case in members.iter().flat_map(|r| &r.results.cases) {
                 let key = case.key();
+                let outcome = case.observed.login.as_ref().map(wire_name);
                 let snapshot = match snapshots.get(&key) {
                     None => SnapshotState::Missing,
                     Some(login) => SnapshotState::Login(login.map(str::to_owned)),
                 };
                 let row = rows.entry(key.clone()).or_insert_with(|| Row {
                     case: key,
-                    expected: case.expected.login.clone(),
+                    expected: case.expected.login.as_ref().map(wire_name),
                     snapshot,
                     cells: vec![None; groups.len()],
                 });
-                let status = case.status();
+                let status = case.status;
                 let judged = matches!(status, Status::Pass | Status::Fail);
                 let changed = match &row.snapshot {
-                    SnapshotState::Login(committed) => judged && *committed != case.observed.login,
+                    SnapshotState::Login(committed) => judged && *committed != outcome,
                     SnapshotState::Missing => false,
                 };
                 row.cells[i] = Some(Cell {
-                    outcome: case.observed.login.clone(),
+                    outcome,
                     status,
                     pass: status == Status::Pass,
                     changed,
@@ -452,6 +398,8 @@ mod tests {
     #[test]
     fn a_broken_results_file_is_located() {
         let e = Report::parse("r1", "{\n  \"backend\": 3\n}").unwrap_err();
-        assert!(e.starts_with("r1/results.json:2:"), "{e}");
+        assert!(e.starts_with("r1/results.json: at `backend`:"), "{e}");
+        let e = Report::parse("r1", "{\n  \"backend\": 3\n").unwrap_err();
+        assert!(e.starts_with("r1/results.json:3:0:"), "{e}");
     }
 }
