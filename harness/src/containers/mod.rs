@@ -4,6 +4,7 @@
 pub mod docker;
 pub mod images;
 pub mod local;
+pub mod services;
 mod stack;
 
 pub use stack::{Options, Stack, Timings};
