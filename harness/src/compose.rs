@@ -4,6 +4,8 @@
 //!
 //! Pure: the text of `compose.yaml`, `.env` and the README. Secrets are in `.env` only, so `compose.yaml` is the same
 //! for every bundle of a case (`compose/compose.yaml` in the repository is the seed case's, kept current by a test).
+//! Its services are `containers::services`' descriptions — the ones the containers backend runs — made for
+//! `Deploy::Bundle`.
 
 use crate::containers::images::{DashboardsImage, IdpImages, Images};
 use crate::containers::services::{
