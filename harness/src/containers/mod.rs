@@ -1,7 +1,7 @@
 //! The containers backend: every component in Docker through testcontainers, on a network of the run's own —
 //! the official images by default, or the ones `cargo xtask images` builds here (`--images local`).
 //!
-//! `services` describes each service (pure; the compose bundles read the same descriptions), `component` turns a
+//! `services` describes each service (pure, in `spec`'s terms; the compose bundles read the same descriptions), `component` turns a
 //! description into a running container, `authentik` runs the real IdP, and `stack` carries out `plan::Plan`
 //! with them.
 
@@ -11,6 +11,7 @@ pub mod docker;
 pub mod images;
 pub mod local;
 pub mod services;
+mod spec;
 mod stack;
 
 use std::time::Duration;
