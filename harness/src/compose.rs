@@ -4,29 +4,33 @@
 //!
 //! Pure: the text of `compose.yaml`, `.env` and the README. Secrets are in `.env` only, so `compose.yaml` is the same
 //! for every bundle of a case (`compose/compose.yaml` in the repository is the seed case's, kept current by a test).
+//! Its services are `containers::services`' descriptions — the ones the containers backend runs — made for
+//! `Deploy::Bundle`.
 
 use crate::containers::images::{DashboardsImage, IdpImages, Images};
-use crate::scenario::{Case, IdpCertificate, wire_name};
-use crate::secrets::Secrets;
-use crate::topology::{
-    AUTHENTIK_BLUEPRINTS, CADDY_CONFIG, DASHBOARDS_CONFIG, OPENSEARCH_CONFIG, Topology,
+use crate::containers::services::{
+    self, AUTHENTIK_SECRET_KEY, Deploy, POSTGRES_PASSWORD, Service, ServiceSpec, Source,
 };
+use crate::scenario::{Case, wire_name};
+use crate::secrets::Secrets;
+use crate::topology::Topology;
 
-/// The services' names in a bundle (Caddy forwards to the first two).
-pub const AUTHENTIK_SERVER: &str = "authentik-server";
-pub const DASHBOARDS: &str = "dashboards";
-
-/// Where a bundle's components are: the containers topology with the bundle's service names.
+/// Where a bundle's components are: the containers topology with the bundle's service names (Caddy forwards to
+/// authentik's server and Dashboards by them).
 pub fn topology() -> Topology {
-    Topology::containers(AUTHENTIK_SERVER, DASHBOARDS)
+    Topology::containers(
+        &Deploy::Bundle.host_of(Service::Idp),
+        &Deploy::Bundle.host_of(Service::Dashboards),
+    )
 }
 
 /// The truststore OpenSearch gets when the IdP's certificate is "public" (the JVM's CAs plus the run CA).
-pub const TRUSTSTORE: &str = "opensearch/truststore.p12";
+pub const TRUSTSTORE: &str = services::TRUSTSTORE;
 
-/// `compose.yaml` of a bundle. `images` must be official (authentik and Dashboards are what a bug report needs).
-pub fn compose_yaml(case: &Case, images: &Images) -> String {
-    let (authentik, postgres, redis) = match &images.idp {
+/// The services of a bundle, in the order compose.yaml lists them. `images` must be official (authentik and
+/// Dashboards are what a bug report needs).
+pub fn services(case: &Case, images: &Images) -> Vec<ServiceSpec> {
+    let (server, postgres, redis) = match &images.idp {
         IdpImages::Authentik {
             server,
             postgres,
@@ -34,137 +38,200 @@ pub fn compose_yaml(case: &Case, images: &Images) -> String {
         } => (server, postgres, redis.as_ref()),
         IdpImages::Embedded(_) => unreachable!("bundles name the official images"),
     };
-    let dashboards = match &images.dashboards {
-        DashboardsImage::Official(i) => i,
-        DashboardsImage::StandIn(_) => unreachable!("bundles name the official images"),
+    let DashboardsImage::Official(_) = &images.dashboards else {
+        unreachable!("bundles name the official images")
     };
-    let t = topology();
-    let h = &t.hosts;
-    let public = case.document.stack.idp_certificate == IdpCertificate::Public;
-    let mut java_opts = "-Xms512m -Xmx512m".to_owned();
-    let mut truststore_mount = String::new();
-    let mut node_extra_ca = String::new();
-    if public {
-        java_opts.push_str(&format!(
-            " -Djavax.net.ssl.trustStore={OPENSEARCH_CONFIG}/truststore.p12 -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12"
-        ));
-        truststore_mount =
-            format!("\n      - ./{TRUSTSTORE}:{OPENSEARCH_CONFIG}/truststore.p12:ro");
-        node_extra_ca = format!(
-            "\n    environment:\n      # The IdP's certificate is \"public\" in this case: Node trusts the run CA beside its own roots.\n      NODE_EXTRA_CA_CERTS: {DASHBOARDS_CONFIG}/certs/ca.pem"
-        );
-    }
-    let (redis_service, redis_env, redis_dep) = match redis {
-        Some(r) => (
-            format!(
-                "\n  # authentik before 2025.10 keeps its cache and tasks in redis.\n  redis:\n    image: {r}\n    networks: [sso]\n"
-            ),
-            "\n  AUTHENTIK_REDIS__HOST: redis".to_owned(),
-            "\n      - redis".to_owned(),
-        ),
-        None => (String::new(), String::new(), String::new()),
-    };
-    format!(
+    let hosts = &topology().hosts;
+    let certificate = case.document.stack.idp_certificate;
+    let d = &Deploy::Bundle;
+    [
+        Some(services::caddy(&images.caddy, hosts, d)),
+        Some(services::opensearch(
+            &images.opensearch,
+            certificate,
+            hosts,
+            d,
+        )),
+        Some(services::dashboards(
+            &images.dashboards,
+            certificate,
+            hosts,
+            d,
+        )),
+        Some(services::postgres(postgres, d)),
+        redis.map(|r| services::redis(r, d)),
+        Some(services::authentik_server(server, redis.is_some(), d)),
+        Some(services::authentik_worker(server, redis.is_some(), d)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `compose.yaml` of a bundle: [`services`] as YAML.
+pub fn compose_yaml(case: &Case, images: &Images) -> String {
+    let h = &topology().hosts;
+    let services = services(case, images);
+    let mut out = format!(
         r#"# Reproduction bundle written by sso-harness (`cargo xtask compose`) for the case
 #   {case}
 # Start it with `docker compose up` in this folder; README.md says what should happen.
 # Secrets are in .env (generated for this bundle only). The browser reaches Caddy on 127.0.0.1:443 by the names
-# {idp} and {dashboards_host} (add them to /etc/hosts, see README.md).
-
-x-authentik-env: &authentik-env
-  AUTHENTIK_SECRET_KEY: ${{AUTHENTIK_SECRET_KEY}}
-  AUTHENTIK_POSTGRESQL__HOST: postgres
-  AUTHENTIK_POSTGRESQL__NAME: authentik
-  AUTHENTIK_POSTGRESQL__USER: authentik
-  AUTHENTIK_POSTGRESQL__PASSWORD: ${{POSTGRES_PASSWORD}}{redis_env}
-
-services:
-  caddy:
-    image: {caddy}
-    volumes:
-      - ./caddy/Caddyfile:{CADDY_CONFIG}/Caddyfile:ro
-      - ./caddy/certs:{CADDY_CONFIG}/certs:ro
-    ports:
-      - "127.0.0.1:443:443"
-    networks:
-      sso:
-        # The IdP and Dashboards are reached through Caddy by these names, from the browser and from inside.
-        aliases: [{idp}, {dashboards_host}]
-
-  opensearch:
-    image: {opensearch}
-    environment:
-      DISABLE_INSTALL_DEMO_CONFIG: "true"
-      OPENSEARCH_JAVA_OPTS: "{java_opts}"
-    volumes:
-      - ./opensearch/opensearch.yml:{OPENSEARCH_CONFIG}/opensearch.yml:ro
-      - ./opensearch/certs:{OPENSEARCH_CONFIG}/certs:ro
-      - ./opensearch/opensearch-security:{OPENSEARCH_CONFIG}/opensearch-security:ro{truststore_mount}
-    ports:
-      - "127.0.0.1:9200:9200"
-    networks:
-      sso:
-        aliases: [{opensearch_host}]
-
-  {DASHBOARDS}:
-    image: {dashboards}{node_extra_ca}
-    volumes:
-      # The rendered yml replaces the image's, so it carries server.host: "0.0.0.0" as the image's does.
-      - ./dashboards/opensearch_dashboards.yml:{DASHBOARDS_CONFIG}/opensearch_dashboards.yml:ro
-      - ./dashboards/certs:{DASHBOARDS_CONFIG}/certs:ro
-    depends_on: [opensearch]
-    networks: [sso]
-
-  postgres:
-    image: {postgres}
-    environment:
-      POSTGRES_DB: authentik
-      POSTGRES_USER: authentik
-      POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD}}
-    volumes:
-      - postgres:/var/lib/postgresql/data
-    networks: [sso]
-{redis_service}
-  {AUTHENTIK_SERVER}:
-    image: {authentik}
-    command: server
-    environment: *authentik-env
-    depends_on:
-      - postgres{redis_dep}
-    networks: [sso]
-
-  authentik-worker:
-    image: {authentik}
-    command: worker
-    environment: *authentik-env
-    volumes:
-      # authentik is configured by this blueprint only; the worker applies it at start and on change.
-      - ./authentik/blueprints:{AUTHENTIK_BLUEPRINTS}:ro
-    depends_on:
-      - postgres{redis_dep}
-    networks: [sso]
-
-networks:
-  sso: {{}}
-
-volumes:
-  postgres: {{}}
+# {idp} and {dashboards} (add them to /etc/hosts, see README.md).
 "#,
         case = case.name(),
         idp = h.idp,
-        dashboards_host = h.dashboards,
-        opensearch_host = h.opensearch,
-        caddy = images.caddy,
-        opensearch = images.opensearch,
-    )
+        dashboards = h.dashboards,
+    );
+    // Variables shared by several services, once each, as a YAML anchor.
+    let mut shared: Vec<&services::SharedEnv> = Vec::new();
+    for e in services.iter().filter_map(|s| s.shared_env.as_ref()) {
+        if !shared.iter().any(|s| s.name == e.name) {
+            shared.push(e);
+        }
+    }
+    for e in shared {
+        out.push_str(&format!("\nx-{0}: &{0}\n", e.name));
+        for v in &e.vars {
+            out.push_str(&format!("  {}: {}\n", v.name, scalar(&v.value)));
+        }
+    }
+    out.push_str("\nservices:\n");
+    let blocks: Vec<String> = services.iter().map(service_yaml).collect();
+    out.push_str(&blocks.join("\n"));
+    out.push_str("\nnetworks:\n  sso: {}\n");
+    let volumes: Vec<&str> = services
+        .iter()
+        .flat_map(|s| &s.mounts)
+        .filter_map(|m| match &m.source {
+            Source::Volume(v) => Some(v.as_str()),
+            Source::Host(_) => None,
+        })
+        .collect();
+    if !volumes.is_empty() {
+        out.push_str("\nvolumes:\n");
+        for v in volumes {
+            out.push_str(&format!("  {v}: {{}}\n"));
+        }
+    }
+    out
+}
+
+/// One service under `services:`.
+fn service_yaml(s: &ServiceSpec) -> String {
+    let mut out = String::new();
+    let mut line = |indent: usize, text: &str| {
+        out.push_str(&" ".repeat(indent));
+        out.push_str(text);
+        out.push('\n');
+    };
+    if let Some(note) = s.note {
+        line(2, &format!("# {note}"));
+    }
+    line(2, &format!("{}:", s.name));
+    line(4, &format!("image: {}", s.image));
+    if !s.command.is_empty() {
+        line(4, &format!("command: {}", flow(&s.command)));
+    }
+    match (&s.shared_env, s.env.is_empty()) {
+        (Some(shared), true) => line(4, &format!("environment: *{}", shared.name)),
+        (shared, own_empty) => {
+            if shared.is_some() || !own_empty {
+                line(4, "environment:");
+            }
+            if let Some(shared) = shared {
+                line(6, &format!("<<: *{}", shared.name));
+            }
+            for v in &s.env {
+                if let Some(note) = v.note {
+                    line(6, &format!("# {note}"));
+                }
+                line(6, &format!("{}: {}", v.name, scalar(&v.value)));
+            }
+        }
+    }
+    if !s.mounts.is_empty() {
+        line(4, "volumes:");
+        for m in &s.mounts {
+            if let Some(note) = m.note {
+                line(6, &format!("# {note}"));
+            }
+            let source = match &m.source {
+                Source::Host(p) | Source::Volume(p) => p,
+            };
+            let mode = if m.writable { "" } else { ":ro" };
+            line(6, &format!("- {source}:{}{mode}", m.target));
+        }
+    }
+    if !s.publish.is_empty() {
+        line(4, "ports:");
+        for p in &s.publish {
+            line(6, &format!("- \"127.0.0.1:{p}:{p}\""));
+        }
+    }
+    match s.depends_on.as_slice() {
+        [] => {}
+        [one] => line(4, &format!("depends_on: [{one}]")),
+        more => {
+            line(4, "depends_on:");
+            for d in more {
+                line(6, &format!("- {d}"));
+            }
+        }
+    }
+    if s.aliases.is_empty() {
+        line(4, "networks: [sso]");
+    } else {
+        line(4, "networks:");
+        line(6, "sso:");
+        if let Some(note) = s.aliases_note {
+            line(8, &format!("# {note}"));
+        }
+        line(8, &format!("aliases: [{}]", s.aliases.join(", ")));
+    }
+    out
+}
+
+/// A command as YAML: a word plain, more as a flow sequence.
+fn flow(words: &[String]) -> String {
+    match words {
+        [one] => scalar(one),
+        more => format!(
+            "[{}]",
+            more.iter()
+                .map(|w| scalar(w))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A value as a YAML scalar: plain where YAML 1.1 and 1.2 read it back as the same string, quoted otherwise.
+fn scalar(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-${}".contains(c))
+        && !v.starts_with(['-', '.'])
+        && v.parse::<f64>().is_err()
+        && ![
+            "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~",
+        ]
+        .contains(&v.to_ascii_lowercase().as_str());
+    if plain {
+        v.to_owned()
+    } else {
+        format!("{v:?}")
+    }
 }
 
 /// `.env` of a bundle: the secrets compose.yaml refers to.
 pub fn env_file(secrets: &Secrets) -> String {
     format!(
-        "# Generated for this bundle only.\nAUTHENTIK_SECRET_KEY={}\nPOSTGRES_PASSWORD={}\n",
-        secrets.generate("authentik_secret_key"),
-        secrets.generate("postgres_password"),
+        "# Generated for this bundle only.\n{}={}\n{}={}\n",
+        services::env_name(AUTHENTIK_SECRET_KEY),
+        secrets.generate(AUTHENTIK_SECRET_KEY),
+        services::env_name(POSTGRES_PASSWORD),
+        secrets.generate(POSTGRES_PASSWORD),
     )
 }
 

@@ -54,8 +54,8 @@ pub fn labels(run: &str) -> HashMap<String, String> {
     ])
 }
 
-/// A run's own bridge network (its containers find each other by name on it). Removed on drop, after the
-/// containers that use it (declare it after them).
+/// A run's own bridge network (its containers find each other by name on it). Removed on drop: the stack and
+/// each of its containers (`component::Running`) hold it in an `Arc`, so it goes after the last container.
 pub struct Network {
     pub name: String,
 }
