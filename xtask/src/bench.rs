@@ -1,14 +1,14 @@
-//! `cargo xtask bench`: the seed matrix on the native backend, timed — and, with `--repeat N`, run N times in a
-//! row on one stack to show whether any verdict changes between runs (a flaky observer would). Prints figures;
-//! asserts nothing.
+//! `cargo xtask bench`: a selection of cases (the seed matrix by default) on either backend, timed beside the
+//! protocol floor (the same login with no browser) — and, with `--repeat N`, run N times in a row on one stack to
+//! show whether any verdict changes between runs (a flaky observer would). Prints figures; asserts nothing.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
-use harness::opensearch::NATIVE_DEFAULT_VERSION;
 use harness::select;
+use harness::stack::Backend;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::e2e;
@@ -16,14 +16,32 @@ use crate::e2e;
 /// How many logins with no browser the floor is timed over.
 const HEADLESS_LOGINS: usize = 20;
 
-pub fn run(scenario: &str, repeat: usize, dir: &Path) -> Result<ExitCode> {
+pub fn run(
+    scenario: &str,
+    variant: Option<&str>,
+    repeat: usize,
+    backend: &Backend,
+    dir: &Path,
+) -> Result<ExitCode> {
     let paths = select::files(&[scenario.to_owned()], dir).map_err(|e| anyhow!(e))?;
     let (scenarios, errors) = select::load(&paths);
     if let Some(e) = errors.first() {
         return Err(anyhow!("{e}"));
     }
-    crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
-    let mut once: Vec<_> = scenarios.into_iter().flat_map(|s| s.cases).collect();
+    if backend.runs_local_programs() {
+        crate::setup::ensure_apt_packages(crate::setup::NATIVE)?;
+    }
+    let mut once: Vec<_> = scenarios
+        .into_iter()
+        .flat_map(|s| s.cases)
+        .filter(|c| select::matches(c, variant))
+        .collect();
+    if once.is_empty() {
+        return Err(anyhow!(
+            "no case matches `--variant {}`",
+            variant.unwrap_or("*")
+        ));
+    }
     // As e2e runs them: ordered for few restarts (`plan`).
     harness::plan::order(&mut once);
     let cases: Vec<_> = (0..repeat.max(1)).flat_map(|_| once.clone()).collect();
@@ -33,14 +51,11 @@ pub fn run(scenario: &str, repeat: usize, dir: &Path) -> Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let began = Instant::now();
-    let backend = harness::stack::Backend::Native {
-        opensearch: Some(NATIVE_DEFAULT_VERSION.into()),
-    };
     let ask = e2e::Ask {
         keep_going: true,
         headless: HEADLESS_LOGINS,
     };
-    let run = e2e::execute(&cases, &backend, &report, ask, &bar)?;
+    let run = e2e::execute(&cases, backend, &report, ask, &bar)?;
     let wall = began.elapsed();
     bar.finish_and_clear();
 
@@ -54,10 +69,15 @@ pub fn run(scenario: &str, repeat: usize, dir: &Path) -> Result<ExitCode> {
     let swap = ms(&|r| r.timings.config_swap_ms);
     let login = ms(&|r| r.timings.browser_login_ms);
     let observe = ms(&|r| r.timings.observation_ms);
+    let described = backend.describe();
     println!(
-        "sso-harness bench: {} ({} cases), native backend, OpenSearch {NATIVE_DEFAULT_VERSION}",
+        "sso-harness bench: {} ({} cases), {} backend: OpenSearch {}, {}, {}",
         scenario,
-        run.results.len()
+        run.results.len(),
+        described.backend,
+        described.opensearch,
+        described.idp,
+        described.dashboards
     );
     println!(
         "  OpenSearch boot (security UP)   {:>8.1} s",

@@ -169,15 +169,27 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value_os_t = workspace_path("snapshots/e2e"))]
         snapshots: PathBuf,
     },
-    /// Time the seed matrix on the native backend and print the figures (boot, per-case median and p95
-    /// split into config swap / browser login / observation, wall time, peak memory of the stack).
+    /// Time a selection of cases (default: the seed matrix on the native backend) and print the figures:
+    /// OpenSearch's boot, per-case median and p95 split into config swap / browser login / observation, the
+    /// protocol floor (the same login with no browser), wall time, peak memory of the stack, restarts and their
+    /// causes, and — with --repeat — how many verdicts changed between runs.
+    ///
+    /// Examples:
+    ///   cargo xtask bench --repeat 20
+    ///   cargo xtask bench --scenario authentik-jwe --variant '*,auth=single' --backend containers --images local
+    #[command(verbatim_doc_comment)]
     Bench {
         /// The scenario to time.
         #[arg(long, value_name = "PATH|NAME", default_value = "authentik-jwe")]
         scenario: String,
+        /// Only the variants matching this selection (as `e2e --variant`).
+        #[arg(long, value_name = "SELECTION")]
+        variant: Option<String>,
         /// Run the cases this many times in a row on one stack, and print how many verdicts changed.
         #[arg(long, value_name = "N", default_value_t = 1)]
         repeat: usize,
+        #[command(flatten)]
+        backend: BackendArgs,
     },
     /// Start the stack of one case and keep it running until Ctrl-C (or SIGTERM), which stops everything.
     ///

@@ -125,7 +125,20 @@ fn main() -> ExitCode {
             &out.unwrap_or_else(|| output_dir("summary", &stamp().to_string())),
             &snapshots,
         ),
-        Command::Bench { scenario, repeat } => bench::run(&scenario, repeat, &cli.scenarios_dir),
+        Command::Bench {
+            scenario,
+            variant,
+            repeat,
+            backend,
+        } => backend.resolve().and_then(|backend| {
+            bench::run(
+                &scenario,
+                variant.as_deref(),
+                repeat,
+                &backend,
+                &cli.scenarios_dir,
+            )
+        }),
         Command::Up {
             scenario,
             variant,
