@@ -11,6 +11,7 @@ use crate::containers::images::{DashboardsImage, IdpImages, Images};
 use crate::containers::services::{
     self, AUTHENTIK_SECRET_KEY, Deploy, POSTGRES_PASSWORD, Service, ServiceSpec, Source,
 };
+use crate::render::{CLUSTER_SETTINGS, RunFiles};
 use crate::scenario::{Case, wire_name};
 use crate::secrets::Secrets;
 use crate::topology::Topology;
@@ -26,6 +27,27 @@ pub fn topology() -> Topology {
 
 /// The truststore OpenSearch gets when the IdP's certificate is "public" (the JVM's CAs plus the run CA).
 pub const TRUSTSTORE: &str = services::TRUSTSTORE;
+
+/// The rendered files a bundle holds: not the harness's own client files (the admin certificate), and a case's
+/// dynamic settings in `opensearch.yml` rather than in the cluster-settings body the harness applies live — the
+/// bundle's node runs this one case, so the node's file is where they belong (in a run, a value there would
+/// outlive the case: see `render/opensearch.rs`).
+pub fn bundle_files(mut files: RunFiles) -> RunFiles {
+    files.0.retain(|p, _| !p.starts_with("harness/"));
+    if let Some(body) = files.0.remove(CLUSTER_SETTINGS) {
+        let body: serde_json::Value = serde_json::from_str(&body).expect("the render writes JSON");
+        let yml = files
+            .0
+            .get_mut("opensearch/opensearch.yml")
+            .expect("the render writes opensearch.yml");
+        yml.push_str("# Dynamic settings of the case (the harness applies them through _cluster/settings):\n");
+        for (key, value) in body["persistent"].as_object().into_iter().flatten() {
+            // JSON scalars and lists of them are YAML flow values.
+            yml.push_str(&format!("{key}: {value}\n"));
+        }
+    }
+    files
+}
 
 /// The services of a bundle, in the order compose.yaml lists them. `images` must be official (authentik and
 /// Dashboards are what a bug report needs).
@@ -305,4 +327,36 @@ The harness's own run of this case: `cargo xtask e2e --backend containers --scen
             .as_ref()
             .map_or(String::new(), |v| format!(" --variant '{v}'")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::{Inputs, render};
+
+    #[test]
+    fn a_bundle_gives_its_node_the_dynamic_settings_in_opensearch_yml() {
+        let file = crate::scenario::SourceFile {
+            path: "t.yaml".into(),
+            text: "opensearch: {settings: {search.max_buckets: 20000, action.auto_create_index: \"a*,-b*\", http.max_header_size: 16kb}}\nexpect: {login: success}".into(),
+        };
+        let case = crate::scenario::load(&file).unwrap().cases.remove(0);
+        let topology = topology();
+        let certs = crate::certs::RunCertificates::generate(&topology.hosts).unwrap();
+        let files = render(&Inputs {
+            case: &case,
+            topology: &topology,
+            certs: &certs,
+            secrets: &Secrets::from_seed([1; 32]),
+        })
+        .unwrap();
+        assert!(files.0.contains_key(CLUSTER_SETTINGS));
+        let bundle = bundle_files(files);
+        assert!(!bundle.0.contains_key(CLUSTER_SETTINGS));
+        assert!(bundle.0.keys().all(|p| !p.starts_with("harness/")));
+        let yml = crate::scenario::yaml_document(&bundle.0["opensearch/opensearch.yml"]).unwrap();
+        assert_eq!(yml["search.max_buckets"], 20000);
+        assert_eq!(yml["action.auto_create_index"], "a*,-b*");
+        assert_eq!(yml["http.max_header_size"], "16kb");
+    }
 }

@@ -74,8 +74,9 @@ pub struct Stack {
     node: Option<Node>,
     /// What each component serves now (`plan`: the one place that decides what a case restarts).
     serving: plan::Serving,
-    /// The loggers the node has had a level for (booted with, or set since): a case without them resets them.
-    loggers: std::collections::BTreeSet<String>,
+    /// What the node has been given through `_cluster/settings` (loggers, dynamic settings): a case without them
+    /// puts them back.
+    dynamic: opensearch::Dynamic,
     idp: idp::Server,
     caddy: Caddy,
     stand_in: Option<stand_in::Server>,
@@ -142,7 +143,7 @@ impl Stack {
                 opensearch: Some(plan::Keys::of(case).opensearch),
                 ..Default::default()
             },
-            loggers: case.document.opensearch.loggers.keys().cloned().collect(),
+            dynamic: opensearch::Dynamic::booted_with(case),
             node: Some(node),
             context,
             run_dir: options.run_dir.clone(),
@@ -196,8 +197,8 @@ impl Stack {
             .await?;
             self.timings.opensearch_boot += node.started_in;
             self.node = Some(node);
-            self.serving.opensearch = Some(keys.opensearch);
-            self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
+            self.serving.opensearch = Some(keys.opensearch.clone());
+            self.dynamic = opensearch::Dynamic::booted_with(case);
         }
         let admin = opensearch::client(
             &self.context.certs.ca_cert,
@@ -205,7 +206,7 @@ impl Stack {
             Some(&self.context.certs.admin),
         )?;
         let url = self.context.topology.opensearch_url();
-        opensearch::apply_case(&admin, &url, case, &files, &mut self.loggers).await?;
+        opensearch::apply_case(&admin, &url, case, &files, &mut self.dynamic).await?;
         self.idp.set_config(files.idp_config());
         self.serving.idp = Some(keys.idp.clone());
         if plan.dashboards.is_some() {

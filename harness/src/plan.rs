@@ -3,9 +3,12 @@
 //! Pure: a case's keys come from its document alone (the rest of what a component's files depend on — topology,
 //! certificates, secrets — is the same for every case of a run).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::json;
 
+use crate::opensearch::settings;
 use crate::scenario::{Case, IdpCertificate};
 
 /// What each component must be restarted for, as one case determines it.
@@ -18,12 +21,68 @@ pub struct Keys {
     pub idp: String,
 }
 
-/// What OpenSearch boots with that no REST call can change: the trust store of its JVM. Its loggers and security
-/// configuration go over the REST API (`opensearch::apply_loggers`, `apply_security`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// What OpenSearch boots with that no REST call can change: the trust store of its JVM and the static settings of
+/// its `opensearch.yml`. Its loggers, dynamic settings and security configuration go over the REST API
+/// (`opensearch::apply_loggers`, `apply_settings`, `apply_security`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct OpenSearchKey {
     /// `private` sorts after `public`: the one restart a run cannot avoid comes once, at the end.
     pub private_idp_certificate: bool,
+    /// The case's static `opensearch.settings` (`opensearch::settings::kind`; a key the table does not know is
+    /// static), key → value as JSON text. None sorts first: cases on the harness's own opensearch.yml run
+    /// together.
+    pub settings: BTreeMap<String, String>,
+}
+
+impl OpenSearchKey {
+    fn of(case: &Case) -> OpenSearchKey {
+        let d = &case.document;
+        let (fixed, _dynamic) = settings::split(&d.opensearch.settings);
+        let settings = fixed
+            .into_iter()
+            .map(|(key, value)| {
+                let mut text = value.to_string();
+                // A placeholder's value may come from the case's provider or internal users (the rest is the
+                // run's): a value that names one is the same setting only where those are the same too.
+                if text.contains("${") {
+                    text = json!([value, d.idp.provider, d.opensearch.security.internal_users])
+                        .to_string();
+                }
+                (key, text)
+            })
+            .collect();
+        OpenSearchKey {
+            private_idp_certificate: d.stack.idp_certificate == IdpCertificate::Private,
+            settings,
+        }
+    }
+
+    /// Why a node serving `self` must restart for `next` (`None`: it need not).
+    fn restart_for(&self, next: &OpenSearchKey) -> Option<String> {
+        if self.private_idp_certificate != next.private_idp_certificate {
+            return Some(trust_store(next).to_owned());
+        }
+        let changed: Vec<&str> = self
+            .settings
+            .iter()
+            .filter(|(k, v)| next.settings.get(*k) != Some(v))
+            .chain(
+                next.settings
+                    .iter()
+                    .filter(|(k, _)| !self.settings.contains_key(*k)),
+            )
+            .map(|(k, _)| k.as_str())
+            .collect();
+        (!changed.is_empty()).then(|| format!("its opensearch.yml: {}", changed.join(", ")))
+    }
+}
+
+fn trust_store(key: &OpenSearchKey) -> &'static str {
+    if key.private_idp_certificate {
+        "its trust store: the IdP's certificate is private"
+    } else {
+        "its trust store: the IdP's certificate is public"
+    }
 }
 
 impl Keys {
@@ -31,9 +90,7 @@ impl Keys {
         let d = &case.document;
         let private = d.stack.idp_certificate == IdpCertificate::Private;
         Keys {
-            opensearch: OpenSearchKey {
-                private_idp_certificate: private,
-            },
+            opensearch: OpenSearchKey::of(case),
             // The stand-in trusts the run CA by default for a "public" IdP certificate: that is part of it too.
             dashboards: json!([private, d.dashboards]).to_string(),
             idp: json!([d.stack.idp, d.idp]).to_string(),
@@ -54,7 +111,7 @@ impl Serving {
     /// What the stack serves once `plan` for `next` has been carried out.
     pub fn after(&mut self, next: &Keys) {
         *self = Serving {
-            opensearch: Some(next.opensearch),
+            opensearch: Some(next.opensearch.clone()),
             dashboards: Some(next.dashboards.clone()),
             idp: Some(next.idp.clone()),
         };
@@ -85,15 +142,10 @@ impl Plan {
             (true, false) => Some(what.to_owned()),
             (true, true) => None,
         };
-        let opensearch = why(
-            serving.opensearch.is_some(),
-            serving.opensearch == Some(next.opensearch),
-            if next.opensearch.private_idp_certificate {
-                "its trust store: the IdP's certificate is private"
-            } else {
-                "its trust store: the IdP's certificate is public"
-            },
-        );
+        let opensearch = match &serving.opensearch {
+            None => Some("not running".to_owned()),
+            Some(now) => now.restart_for(&next.opensearch),
+        };
         let mut dashboards = why(
             serving.dashboards.is_some(),
             serving.dashboards.as_ref() == Some(&next.dashboards),
@@ -188,6 +240,60 @@ mod tests {
         serving.after(&a);
         let plan = Plan::between(&serving, &private, Coupling::DashboardsFollowsOpenSearch);
         assert_eq!(plan.opensearch.is_some(), plan.dashboards.is_some());
+    }
+
+    #[test]
+    fn static_settings_restart_opensearch_and_dynamic_ones_do_not() {
+        let a = Keys::of(&case("expect: {login: success}"));
+        let mut serving = Serving::default();
+        serving.after(&a);
+        let with = |settings: &str| {
+            Keys::of(&case(&format!(
+                "opensearch: {{settings: {{{settings}}}}}\nexpect: {{login: success}}"
+            )))
+        };
+        let dynamic = with("search.max_buckets: 20000, action.auto_create_index: false");
+        assert_eq!(
+            Plan::between(&serving, &dynamic, Coupling::None),
+            Plan::default(),
+            "dynamic settings go through _cluster/settings"
+        );
+        let header = with("http.max_header_size: 16kb, search.max_buckets: 20000");
+        assert_eq!(
+            Plan::between(&serving, &header, Coupling::None).restarts(),
+            ["OpenSearch: its opensearch.yml: http.max_header_size"]
+        );
+        serving.after(&header);
+        assert_eq!(
+            Plan::between(
+                &serving,
+                &with("http: {max_header_size: 16kb}"),
+                Coupling::None
+            ),
+            Plan::default(),
+            "the same static setting, nested, and no dynamic one: nothing to restart"
+        );
+        assert_eq!(
+            Plan::between(&serving, &a, Coupling::None).restarts(),
+            ["OpenSearch: its opensearch.yml: http.max_header_size"],
+            "back to the harness's own opensearch.yml"
+        );
+        assert_eq!(
+            Plan::between(&serving, &with("my.plugin.setting: x"), Coupling::None).restarts(),
+            ["OpenSearch: its opensearch.yml: http.max_header_size, my.plugin.setting"],
+            "a key the table does not know is static"
+        );
+
+        let mut cases = vec![
+            case("stack: {idp_certificate: private}\nexpect: {login: success}"),
+            case("opensearch: {settings: {http.max_header_size: 1kb}}\nexpect: {login: success}"),
+            case("opensearch: {settings: {search.max_buckets: 1}}\nexpect: {login: success}"),
+        ];
+        order(&mut cases);
+        let keys: Vec<OpenSearchKey> = cases.iter().map(|c| Keys::of(c).opensearch).collect();
+        assert!(keys[0].settings.is_empty() && !keys[0].private_idp_certificate);
+        assert!(keys[1].settings.contains_key("http.max_header_size"));
+        assert!(keys[2].private_idp_certificate);
     }
 
     #[test]

@@ -166,6 +166,36 @@ fn requires_is_top_level_and_a_variant_sets_or_removes_each_part() {
 }
 
 #[test]
+fn opensearch_settings_are_opensearch_yml_keys_and_a_variant_sets_or_removes_one() {
+    let s = load("settings.yaml");
+    let flat = |c: &scenario::Case| -> Vec<(String, serde_json::Value)> {
+        harness::opensearch::settings::flatten(&c.document.opensearch.settings)
+            .into_iter()
+            .map(|l| (l.key, l.value))
+            .collect()
+    };
+    use serde_json::json;
+    assert_eq!(
+        flat(&s.cases[0]),
+        [
+            ("http.max_header_size".to_owned(), json!("16kb")),
+            ("http.cors.enabled".to_owned(), json!(true)),
+            ("search.max_buckets".to_owned(), json!(20000)),
+        ]
+    );
+    assert_eq!(flat(&s.cases[1])[0].1, json!("32kb"));
+    assert_eq!(flat(&s.cases[2]).len(), 2);
+    // Without `opensearch.settings`, none.
+    assert!(
+        load("minimal.yaml").cases[0]
+            .document
+            .opensearch
+            .settings
+            .is_empty()
+    );
+}
+
+#[test]
 fn the_project_scenarios_load_and_have_unique_names() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let paths = scenario::files_in(&dir).unwrap();

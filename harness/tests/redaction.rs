@@ -113,6 +113,7 @@ fn no_literal_secret_in_any_place_reaches_a_case_folder() {
         "{pbkdf2}lit-dave-hash-value",
         "lit-dashboards-'opensearch'-password",
         "lit-step-password",
+        "lit-reindex-keystore-password",
     ];
     let by_variant = [
         (

@@ -55,6 +55,31 @@ fn no_placeholder_is_left_and_every_yaml_file_parses() {
 }
 
 #[test]
+fn every_key_of_the_harness_s_own_opensearch_yml_is_owned_but_two_a_case_may_change() {
+    // `opensearch::settings::owned` refuses these in a scenario: it must name what the render sets, or a case
+    // could undo what the harness needs. These two are the harness's defaults, which a case may change.
+    const MAY_CHANGE: &[&str] = &[
+        "plugins.security.restapi.roles_enabled",
+        "plugins.security.ssl.transport.enforce_hostname_verification",
+    ];
+    let (_, files, _) = rendered().into_iter().next().unwrap();
+    let yml = Yaml::load_from_str(&files.0["opensearch/opensearch.yml"]).unwrap();
+    let keys: Vec<String> = yml[0]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect();
+    assert!(keys.len() > 15, "{keys:?}");
+    for key in keys.iter().filter(|k| !MAY_CHANGE.contains(&k.as_str())) {
+        assert!(
+            harness::opensearch::settings::owned(key).is_some(),
+            "the render sets `{key}`, which a case could set too"
+        );
+    }
+}
+
+#[test]
 fn the_blueprint_keeps_key_pem_text_byte_for_byte() {
     // authentik's kid is the MD5 of the stored key_data: the block literal must give back the exact PEM.
     let mut checked = 0;

@@ -35,10 +35,7 @@ pub fn run(
         secrets: &secrets,
     })?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    // The harness's own client files (the admin certificate) are not part of a reproduction.
-    let mut bundle = files;
-    bundle.0.retain(|p, _| !p.starts_with("harness/"));
-    bundle.write_to(out)?;
+    compose::bundle_files(files).write_to(out)?;
     std::fs::write(
         out.join("compose.yaml"),
         compose::compose_yaml(&case, &images),

@@ -86,8 +86,9 @@ pub struct Stack {
     dashboards: Option<Running>,
     /// What each component serves now (`plan`: the one place that decides what a case restarts).
     serving: plan::Serving,
-    /// The loggers the node has had a level for (booted with, or set since): a case without them resets them.
-    loggers: std::collections::BTreeSet<String>,
+    /// What the node has been given through `_cluster/settings` (loggers, dynamic settings): a case without them
+    /// puts them back.
+    dynamic: opensearch::Dynamic,
     /// The case the stack serves now, and its files.
     current: Option<(Case, RunFiles)>,
     /// The run's network. Every container holds it too: it is removed when the last of them lets go.
@@ -168,7 +169,7 @@ impl Stack {
             idp: None,
             dashboards: None,
             serving: plan::Serving::default(),
-            loggers: Default::default(),
+            dynamic: Default::default(),
             current: None,
             network,
         };
@@ -197,11 +198,11 @@ impl Stack {
             }
             let dir = self.fresh_files(&files)?;
             self.start_opensearch(&dir, case).await?;
-            self.serving.opensearch = Some(keys.opensearch);
-            self.loggers = case.document.opensearch.loggers.keys().cloned().collect();
+            self.serving.opensearch = Some(keys.opensearch.clone());
+            self.dynamic = opensearch::Dynamic::booted_with(case);
         }
         let (admin, url) = self.opensearch_client(Some(&self.context.certs.admin))?;
-        opensearch::apply_case(&admin, &url, case, &files, &mut self.loggers).await?;
+        opensearch::apply_case(&admin, &url, case, &files, &mut self.dynamic).await?;
 
         // Tokens of earlier cases are not this case's. (The folder itself stays: the IdP's container mounts it.)
         let tokens = self.run_dir.join("tokens");

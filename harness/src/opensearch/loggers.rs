@@ -35,21 +35,7 @@ pub async fn apply_loggers(
     if wanted.is_empty() && known.is_empty() {
         return Ok(());
     }
-    let body = settings(wanted, known);
-    let r = client
-        .put(format!("{base}/_cluster/settings"))
-        .json(&body)
-        .send()
-        .await?;
-    let status = r.status().as_u16();
-    if !(200..300).contains(&status) {
-        return Err(ApiError::Refused {
-            method: "PUT",
-            path: format!("{base}/_cluster/settings"),
-            status,
-            body: r.text().await.unwrap_or_default(),
-        });
-    }
+    super::cluster_settings::put(client, base, &settings(wanted, known)).await?;
     known.extend(wanted.keys().cloned());
     Ok(())
 }

@@ -1,12 +1,15 @@
 //! OpenSearch with its security plugin, run natively: the distribution from Maven Central, a Java runtime that
 //! fits, the node's lifecycle, and the security REST API the harness swaps configuration through.
 
+mod cluster_settings;
 mod distribution;
 mod jdk;
 mod loggers;
 mod node;
 mod security_api;
+pub mod settings;
 
+pub use cluster_settings::apply_settings;
 pub use distribution::{Distribution, DistributionError};
 pub use jdk::{Jdk, JdkError, for_keytool as jdk_for_keytool, select as select_jdk};
 pub use loggers::apply_loggers;
@@ -32,16 +35,42 @@ pub const NATIVE_DEFAULT_VERSION: &str = "2.19.4";
 /// plugins, which the integ-test zip lacks and Maven Central does not serve as plugin zips.
 pub const NATIVE_VERSIONS: &[&str] = &["2.11.1", "2.19.3", "2.19.4"];
 
-/// Gives the running node a case's loggers and security configuration, both over its REST API with the admin
-/// client (`known`: the loggers it has had a level for, see [`apply_loggers`]).
+/// What a running node has been given through `_cluster/settings`, so that a case without it puts it back.
+#[derive(Clone, Debug, Default)]
+pub struct Dynamic {
+    /// The loggers the node has had a level for (booted with, or set since).
+    pub loggers: std::collections::BTreeSet<String>,
+    /// The dynamic settings the last case set (a node boots without any: they are never in opensearch.yml).
+    pub settings: std::collections::BTreeSet<String>,
+}
+
+impl Dynamic {
+    /// What a node booted with `case`'s files has.
+    pub fn booted_with(case: &crate::scenario::Case) -> Dynamic {
+        Dynamic {
+            loggers: case.document.opensearch.loggers.keys().cloned().collect(),
+            settings: Default::default(),
+        }
+    }
+}
+
+/// Gives the running node a case's loggers, dynamic settings and security configuration, all over its REST API
+/// with the admin client (`known`: what earlier cases gave it, see [`apply_loggers`] and [`apply_settings`]).
 pub async fn apply_case(
     admin: &reqwest::Client,
     url: &str,
     case: &crate::scenario::Case,
     files: &crate::render::RunFiles,
-    known: &mut std::collections::BTreeSet<String>,
+    known: &mut Dynamic,
 ) -> Result<(), ApiError> {
-    apply_loggers(admin, url, &case.document.opensearch.loggers, known).await?;
+    apply_loggers(
+        admin,
+        url,
+        &case.document.opensearch.loggers,
+        &mut known.loggers,
+    )
+    .await?;
+    apply_settings(admin, url, files, &mut known.settings).await?;
     apply_security(admin, url, files).await
 }
 

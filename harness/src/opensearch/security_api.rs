@@ -19,6 +19,8 @@ pub enum ApiError {
     },
     #[error("rendered {0} is not valid YAML: {1}")]
     Yaml(String, String),
+    #[error("rendered {0} is not valid JSON: {1}")]
+    Json(String, String),
     #[error("{0} did not take effect: `{1}` reads back differently")]
     NotApplied(&'static str, String),
 }

@@ -9,6 +9,8 @@ mod idp;
 mod opensearch;
 mod security;
 
+pub use opensearch::CLUSTER_SETTINGS;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

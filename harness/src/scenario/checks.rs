@@ -1,4 +1,5 @@
-//! Checks that need the whole case: placeholders, the users that steps name, and `requires:`.
+//! Checks that need the whole case: placeholders, the users that steps name, `requires:`, and
+//! `opensearch.settings`.
 
 use serde_json::Value;
 
@@ -6,6 +7,7 @@ use super::model::{Document, LoginMethod, Step, requirement};
 use super::placeholder;
 use super::source::{Diagnostic, SourceFile, SourceMap, Span, escape_token};
 use super::suggest;
+use crate::opensearch::settings;
 
 pub fn document(
     value: &Value,
@@ -19,6 +21,7 @@ pub fn document(
     users(doc, file, map, &mut errors);
     steps(doc, &internal, file, map, &mut errors);
     requires(doc, file, map, &mut errors);
+    settings(doc, file, map, &mut errors);
     errors
 }
 
@@ -188,6 +191,58 @@ fn requires(doc: &Document, file: &SourceFile, map: &SourceMap, out: &mut Vec<Di
                 Diagnostic::at(file, span, format!("`requires.{component}`: {}", e.message))
                     .with_help(Some(e.help)),
             );
+        }
+    }
+}
+
+/// `opensearch.settings`: no key the harness owns (`opensearch::settings::owned`), each key once (nested mappings
+/// are dotted keys), and values `opensearch.yml` can hold. Errors point at the key, where the file (or the variant
+/// that set it) wrote it.
+fn settings(doc: &Document, file: &SourceFile, map: &SourceMap, out: &mut Vec<Diagnostic>) {
+    let leaves = settings::flatten(&doc.opensearch.settings);
+    for (i, leaf) in leaves.iter().enumerate() {
+        let key = &leaf.key;
+        let span = map
+            .locate(&format!("/opensearch/settings{}", leaf.pointer))
+            .map(|o| o.name());
+        let scalar = |v: &Value| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_));
+        let problem = if let Some(owned) = settings::owned(key) {
+            let help = match key.strip_prefix("logger.") {
+                Some(name) => format!("write it under `opensearch.loggers` as `{name}: LEVEL`"),
+                None => owned.help.to_owned(),
+            };
+            Some((
+                format!(
+                    "`opensearch.settings`: `{key}` is set by the harness: {}",
+                    owned.why
+                ),
+                help,
+            ))
+        } else if leaves[..i].iter().any(|l| l.key == *key) {
+            Some((
+                format!(
+                    "`opensearch.settings`: `{key}` is given twice (as a dotted key and as nested keys)"
+                ),
+                "keep one of them".to_owned(),
+            ))
+        } else {
+            match &leaf.value {
+                Value::Null => Some((
+                    format!("`opensearch.settings`: `{key}` has no value"),
+                    "give it a value, or leave the key out (a variant drops one with `unset`)"
+                        .to_owned(),
+                )),
+                Value::Array(items) if !items.iter().all(scalar) => Some((
+                    format!(
+                        "`opensearch.settings`: `{key}` is a list of something else than strings, numbers and booleans"
+                    ),
+                    "write each item as a plain value, e.g. `[TLSv1.3, TLSv1.2]`".to_owned(),
+                )),
+                _ => None,
+            }
+        };
+        if let Some((message, help)) = problem {
+            out.push(Diagnostic::at(file, span, message).with_help(Some(help)));
         }
     }
 }

@@ -220,6 +220,10 @@ pub struct OpenSearch {
     pub security: Security,
     #[serde(default)]
     pub loggers: BTreeMap<String, LogLevel>,
+    /// Added in v1.1: `opensearch.yml` keys laid over the harness's own (`opensearch::settings`: which are the
+    /// harness's, which the running node takes without a restart). Nested mappings mean dotted keys.
+    #[serde(default)]
+    pub settings: Map<String, Value>,
 }
 
 /// The files of `config/opensearch-security/`, each a YAML document as the user would paste it.
