@@ -101,10 +101,12 @@ async fn a_real_node_boots_takes_case_configs_and_answers_with_the_security_plug
         "CN=harness-admin,OU=harness,O=sso-harness"
     );
 
-    // Case configurations swap in over the REST API and read back.
+    // Case configurations swap in over the REST API and read back (a document the node already has is not sent
+    // again).
+    let mut applied = Default::default();
     for (case, f) in cases.iter().zip(&files) {
         let t = Instant::now();
-        apply_security(&admin, &base, f)
+        apply_security(&admin, &base, f, &mut applied)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", case.name()));
         eprintln!(

@@ -35,13 +35,16 @@ pub const NATIVE_DEFAULT_VERSION: &str = "2.19.4";
 /// plugins, which the integ-test zip lacks and Maven Central does not serve as plugin zips.
 pub const NATIVE_VERSIONS: &[&str] = &["2.11.1", "2.19.3", "2.19.4"];
 
-/// What a running node has been given through `_cluster/settings`, so that a case without it puts it back.
+/// What a running node has been given over its REST API: through `_cluster/settings`, so that a case without it
+/// puts it back; through the security API, so that a document the node already has is not sent again.
 #[derive(Clone, Debug, Default)]
 pub struct Dynamic {
     /// The loggers the node has had a level for (booted with, or set since).
     pub loggers: std::collections::BTreeSet<String>,
     /// The dynamic settings the last case set (a node boots without any: they are never in opensearch.yml).
     pub settings: std::collections::BTreeSet<String>,
+    /// Each security document the node was given and read back as applied: file name → its rendered text.
+    pub security: std::collections::BTreeMap<String, String>,
 }
 
 impl Dynamic {
@@ -49,7 +52,9 @@ impl Dynamic {
     pub fn booted_with(case: &crate::scenario::Case) -> Dynamic {
         Dynamic {
             loggers: case.document.opensearch.loggers.keys().cloned().collect(),
+            // What it initialised its security index from is sent again all the same: the read-back is the proof.
             settings: Default::default(),
+            security: Default::default(),
         }
     }
 }
@@ -71,7 +76,7 @@ pub async fn apply_case(
     )
     .await?;
     apply_settings(admin, url, files, &mut known.settings).await?;
-    apply_security(admin, url, files).await
+    apply_security(admin, url, files, &mut known.security).await
 }
 
 /// An HTTPS client for OpenSearch: trusts only the run CA, resolves the node's hostname to loopback, and presents

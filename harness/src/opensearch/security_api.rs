@@ -2,6 +2,8 @@
 //! certificate — it takes effect at once, so one boot serves every case that shares `opensearch.yml`. Each
 //! document is applied whole (entries the case does not have are removed) and read back to confirm.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::render::RunFiles;
@@ -32,16 +34,42 @@ const RESOURCES: &[(&str, &str)] = &[
     ("roles", "roles.yml"),
 ];
 
+/// Gives the node the case's security documents and reads each back. `applied` holds what the node was given and
+/// confirmed before: a document whose text is the same is not sent again (a tenth of a second per case).
 pub async fn apply_security(
     client: &reqwest::Client,
     base: &str,
     files: &RunFiles,
+    applied: &mut BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
+    let text = |name: &str| files.0[&format!("opensearch/opensearch-security/{name}")].clone();
     let doc = |name: &str| -> Result<Value, ApiError> {
-        let text = &files.0[&format!("opensearch/opensearch-security/{name}")];
-        yaml_to_json(text).map_err(|e| ApiError::Yaml(name.to_owned(), e))
+        yaml_to_json(&text(name)).map_err(|e| ApiError::Yaml(name.to_owned(), e))
     };
-    let config = doc("config.yml")?;
+    let unchanged = |applied: &BTreeMap<String, String>, name: &str| {
+        applied.get(name).is_some_and(|t| *t == text(name))
+    };
+    if !unchanged(applied, "config.yml") {
+        applied.remove("config.yml");
+        apply_config(client, base, &doc("config.yml")?).await?;
+        applied.insert("config.yml".into(), text("config.yml"));
+    }
+    for (resource, file) in RESOURCES {
+        if unchanged(applied, file) {
+            continue;
+        }
+        applied.remove(*file);
+        apply_resource(client, base, resource, file, &doc(file)?).await?;
+        applied.insert((*file).into(), text(file));
+    }
+    Ok(())
+}
+
+async fn apply_config(
+    client: &reqwest::Client,
+    base: &str,
+    config: &Value,
+) -> Result<(), ApiError> {
     let dynamic = &config["config"]["dynamic"];
     send(
         client,
@@ -64,51 +92,60 @@ pub async fn apply_security(
     ) {
         return Err(ApiError::NotApplied("config.yml", path));
     }
-    for (resource, file) in RESOURCES {
-        let wanted = doc(file)?;
-        let url = format!("{base}/_plugins/_security/api/{resource}");
-        let current = send(client, "GET", &url, None).await?;
-        let mut ops = Vec::new();
-        for (name, entry) in current.as_object().into_iter().flatten() {
-            // Static entries (built-in roles) cannot be changed; the case's own document says what else exists.
-            if entry["static"] == json!(true)
-                || entry["hidden"] == json!(true)
-                || wanted.get(name).is_some()
-            {
-                continue;
-            }
-            ops.push(json!({"op": "remove", "path": format!("/{}", name.replace('~', "~0").replace('/', "~1"))}));
-        }
-        for (name, entry) in wanted
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(n, _)| *n != "_meta")
+    Ok(())
+}
+
+/// One resource (roles mapping, internal users, roles) made the case's document: entries it lacks removed (but
+/// the built-in ones), its own added, and read back.
+async fn apply_resource(
+    client: &reqwest::Client,
+    base: &str,
+    resource: &str,
+    file: &'static str,
+    wanted: &Value,
+) -> Result<(), ApiError> {
+    let url = format!("{base}/_plugins/_security/api/{resource}");
+    let current = send(client, "GET", &url, None).await?;
+    let mut ops = Vec::new();
+    for (name, entry) in current.as_object().into_iter().flatten() {
+        // Static entries (built-in roles) cannot be changed; the case's own document says what else exists.
+        if entry["static"] == json!(true)
+            || entry["hidden"] == json!(true)
+            || wanted.get(name).is_some()
         {
-            let mut entry = entry.clone();
-            if let Some(m) = entry.as_object_mut() {
-                m.remove("reserved");
-                m.remove("static");
-                m.remove("hidden");
-            }
-            ops.push(json!({"op": "add", "path": format!("/{}", name.replace('~', "~0").replace('/', "~1")), "value": entry}));
+            continue;
         }
-        if !ops.is_empty() {
-            send(client, "PATCH", &url, Some(Value::Array(ops))).await?;
+        ops.push(json!({"op": "remove", "path": format!("/{}", name.replace('~', "~0").replace('/', "~1"))}));
+    }
+    for (name, entry) in wanted
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(n, _)| *n != "_meta")
+    {
+        let mut entry = entry.clone();
+        if let Some(m) = entry.as_object_mut() {
+            m.remove("reserved");
+            m.remove("static");
+            m.remove("hidden");
         }
-        let now = send(client, "GET", &url, None).await?;
-        for (name, entry) in wanted
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(n, _)| *n != "_meta")
-        {
-            let check = ["backend_roles", "users", "cluster_permissions"]
-                .iter()
-                .all(|k| entry.get(*k).is_none_or(|v| now[name].get(*k) == Some(v)));
-            if now.get(name).is_none() || !check {
-                return Err(ApiError::NotApplied(file, name.clone()));
-            }
+        ops.push(json!({"op": "add", "path": format!("/{}", name.replace('~', "~0").replace('/', "~1")), "value": entry}));
+    }
+    if !ops.is_empty() {
+        send(client, "PATCH", &url, Some(Value::Array(ops))).await?;
+    }
+    let now = send(client, "GET", &url, None).await?;
+    for (name, entry) in wanted
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(n, _)| *n != "_meta")
+    {
+        let check = ["backend_roles", "users", "cluster_permissions"]
+            .iter()
+            .all(|k| entry.get(*k).is_none_or(|v| now[name].get(*k) == Some(v)));
+        if now.get(name).is_none() || !check {
+            return Err(ApiError::NotApplied(file, name.clone()));
         }
     }
     Ok(())
