@@ -74,8 +74,8 @@ pub struct Stack {
     node: Option<Node>,
     /// What each component serves now (`plan`: the one place that decides what a case restarts).
     serving: plan::Serving,
-    /// What the node has been given through `_cluster/settings` (loggers, dynamic settings): a case without them
-    /// puts them back.
+    /// What the node has been given over REST (`opensearch::Dynamic`: loggers and dynamic settings, which a case
+    /// without them puts back; security documents, not sent again unchanged).
     dynamic: opensearch::Dynamic,
     idp: idp::Server,
     caddy: Caddy,
