@@ -34,8 +34,8 @@ const RESOURCES: &[(&str, &str)] = &[
     ("roles", "roles.yml"),
 ];
 
-/// Gives the node the case's security documents and reads each back. `applied` holds what the node was given and
-/// confirmed before: a document whose text is the same is not sent again (a tenth of a second per case).
+/// Gives the node the case's security documents and reads each back. `applied` holds the roles mapping, internal
+/// users and roles the node was given and confirmed before: one whose text is the same is not sent again.
 pub async fn apply_security(
     client: &reqwest::Client,
     base: &str,
@@ -49,11 +49,9 @@ pub async fn apply_security(
     let unchanged = |applied: &BTreeMap<String, String>, name: &str| {
         applied.get(name).is_some_and(|t| *t == text(name))
     };
-    if !unchanged(applied, "config.yml") {
-        applied.remove("config.yml");
-        apply_config(client, base, &doc("config.yml")?).await?;
-        applied.insert("config.yml".into(), text("config.yml"));
-    }
+    // config.yml is sent for every case, also unchanged: the plugin builds its authenticators anew from it, so
+    // each case starts with none of the previous one's state (a JWKS fetched and cached, its log lines).
+    apply_config(client, base, &doc("config.yml")?).await?;
     for (resource, file) in RESOURCES {
         if unchanged(applied, file) {
             continue;
