@@ -224,7 +224,6 @@ fn first_line(text: &str) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +450,4 @@ mod tests {
             Some(Outcome::RedirectLoop)
         );
     }
-
 }
