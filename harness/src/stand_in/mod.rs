@@ -37,13 +37,20 @@ use upstream::{AuthInfoError, Clients, Endpoints};
 /// How reports, pages and logs name this relying party.
 pub const NAME: &str = "Dashboards stand-in";
 
-/// The Dashboards versions the stand-in models (a semver requirement): it keeps the session on the server, as
-/// Dashboards' split cookie does from 2.7.0 (no loop on a large token), and follows the OIDC routes of 2.19–3.x.
+/// The Dashboards versions the stand-in models (a semver requirement). What bounds it, each read from the
+/// security-dashboards-plugin's source:
+/// - its start-up validation is the plugin's config schema `server/index.ts`, the same file at every tag from
+///   2.12.0.0 to 3.2.0.0 (2.11.x lacks keys it has; 3.3.0.0 adds `resource_sharing`, 3.7.0.0
+///   `auth.default_redirect_auth_type`), so a key valid on only part of a wider range would be judged wrongly;
+/// - a failed IdP discovery ends Dashboards since 2.4.0.0; the session lives in split cookies since 2.7.0.0 (the
+///   stand-in keeps it on the server: no loop on a large token either way);
+/// - the OIDC routes are the same from 2.19 to 3.x.
+///
 /// A case that `requires:` other Dashboards behaviour is not run on it (`run::versions`).
-pub const MODELS: &str = ">=2.7.0, <4.0.0";
+pub const MODELS: &str = ">=2.12.0, <3.3.0";
 
 /// How `ran_on` names the stand-in: with the versions it models.
-pub const MODELS_DISPLAY: &str = "Dashboards stand-in (models 2.7–3.x)";
+pub const MODELS_DISPLAY: &str = "Dashboards stand-in (models 2.12–3.2)";
 
 /// Where the stand-in's own outgoing calls go.
 #[derive(Clone, Debug, Default)]
