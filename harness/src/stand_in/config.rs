@@ -24,7 +24,9 @@ pub enum ConfigError {
     /// A startup check of the security plugin failed; the message is the one Dashboards throws.
     #[error("{0}")]
     Invalid(String),
-    #[error("cannot read `{key}` ({}): {source}", path.display())]
+    /// A file a key names cannot be read; a missing one reads as Node's `readFileSync` error, which is what
+    /// Dashboards' FATAL line shows (OSD `opensearch_config.ts` `readKeyAndCerts`, plugin `openid_auth.ts:152`).
+    #[error("{}", read_message(key, path, source))]
     Read {
         key: String,
         path: PathBuf,
@@ -33,6 +35,17 @@ pub enum ConfigError {
     /// Valid for Dashboards, but not something the stand-in reproduces.
     #[error("{0} (not reproduced by the {name})", name = super::NAME)]
     Unsupported(String),
+}
+
+fn read_message(key: &str, path: &Path, source: &std::io::Error) -> String {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        format!(
+            "ENOENT: no such file or directory, open '{}' (`{key}`)",
+            path.display()
+        )
+    } else {
+        format!("cannot read `{key}` ({}): {source}", path.display())
+    }
 }
 
 /// The handlers `opensearch_security.auth.type` selects that the stand-in has.
