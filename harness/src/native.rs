@@ -279,7 +279,15 @@ impl Stack {
                 .await?;
         stand_in::Server::start(config, upstreams, listener)
             .await
-            .map_err(|e| StackError::StandIn(e.to_string()))
+            .map_err(|e| match e {
+                // What Dashboards refuses at start-up (IdP discovery failing): the case's judged outcome.
+                stand_in::StartError::Config(e)
+                    if !matches!(e, stand_in::ConfigError::Unsupported(_)) =>
+                {
+                    StackError::StandInRefused(e)
+                }
+                e => StackError::StandIn(e.to_string()),
+            })
     }
 
     /// Makes the IdP and the Dashboards stand-in wait `delay` before answering each of `paths` (their own paths,

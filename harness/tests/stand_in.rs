@@ -17,6 +17,7 @@ mod support;
 
 const UNAUTHORIZED: &str = r#"{"statusCode":401,"error":"Unauthorized","message":"Unauthorized"}"#;
 const BASIC_PASSWORD: &str = "correct horse";
+const KIBANASERVER_PASSWORD: &str = "kibanaserver password";
 
 /// What the fake authinfo answers to a Bearer token.
 #[derive(Clone)]
@@ -36,13 +37,25 @@ impl FakeOpenSearch {
         let answer = Arc::new(Mutex::new(answer));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (a, s) = (answer.clone(), seen.clone());
-        let app = axum::Router::new().route(
-            "/_plugins/_security/authinfo",
-            axum::routing::get(move |headers: HeaderMap| {
-                let (a, s) = (a.clone(), s.clone());
-                async move { authinfo(&a, &s, &headers) }
-            }),
-        );
+        let app = axum::Router::new()
+            .route(
+                "/_plugins/_security/authinfo",
+                axum::routing::get(move |headers: HeaderMap| {
+                    let (a, s) = (a.clone(), s.clone());
+                    async move { authinfo(&a, &s, &headers) }
+                }),
+            )
+            .route("/_nodes", axum::routing::get(nodes))
+            // A discovery document for the tests without an IdP: Dashboards refuses to start without one.
+            .route(
+                "/discovery",
+                axum::routing::get(|| async {
+                    Json(json!({
+                        "authorization_endpoint": "http://idp.invalid/authorize",
+                        "token_endpoint": "http://idp.invalid/token",
+                    }))
+                }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
@@ -57,6 +70,19 @@ impl FakeOpenSearch {
 
     fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Dashboards' start-up check (`nodes.info`): kibanaserver with [`KIBANASERVER_PASSWORD`] only.
+async fn nodes(headers: HeaderMap) -> Response {
+    let want = format!(
+        "Basic {}",
+        STANDARD.encode(format!("kibanaserver:{KIBANASERVER_PASSWORD}"))
+    );
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(want.as_str()) {
+        Json(json!({"nodes": {"n1": {"version": "2.19.4", "ip": "127.0.0.1"}}})).into_response()
+    } else {
+        (StatusCode::UNAUTHORIZED, "Unauthorized").into_response()
     }
 }
 
@@ -142,8 +168,23 @@ async fn stand_in_with(listener: tokio::net::TcpListener, yaml: &str, answer: An
     let has_type = yaml.contains("auth.type") || yaml.contains("auth:");
     let yaml = format!(
         "opensearch.hosts: [\"http://{}\"]\n\
-         opensearch_security.openid.base_redirect_url: \"{base}\"\n{}{yaml}",
+         {}{}opensearch_security.openid.base_redirect_url: \"{base}\"\n{}{yaml}",
         os.addr,
+        if yaml.contains("connect_url") {
+            String::new()
+        } else {
+            format!(
+                "opensearch_security.openid.connect_url: http://{}/discovery\n",
+                os.addr
+            )
+        },
+        if yaml.contains("opensearch.password") {
+            String::new()
+        } else {
+            format!(
+                "opensearch.username: kibanaserver\nopensearch.password: \"{KIBANASERVER_PASSWORD}\"\n"
+            )
+        },
         if has_type {
             ""
         } else {
@@ -576,36 +617,148 @@ async fn a_token_endpoint_failure_sends_back_to_the_login() {
     );
 }
 
+/// Since 2.4.0.0 discovery is awaited in the plugin's setup and its failure ends Dashboards (FATAL): the stand-in
+/// refuses to start with Dashboards' message (security-dashboards-plugin `openid_auth.ts:101-127`,
+/// `auth_handler_factory.ts:46`).
 #[tokio::test]
-async fn with_the_idp_down_at_startup_the_openid_routes_are_missing_and_answer_401() {
+async fn with_the_idp_down_at_startup_dashboards_refuses_to_start() {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead = closed.local_addr().unwrap();
     drop(closed);
+    let yaml = format!(
+        "opensearch.hosts: [\"http://127.0.0.1:9\"]\n\
+         opensearch_security.auth.type: openid\n\
+         opensearch_security.openid.connect_url: http://{dead}/application/o/opensearch/.well-known/openid-configuration\n\
+         opensearch_security.openid.client_id: opensearch-dashboards\n"
+    );
+    let config = Config::from_yaml(&yaml, std::path::Path::new(".")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let Err(stand_in::StartError::Config(e)) =
+        Server::start(config, Upstreams::default(), listener).await
+    else {
+        panic!("the stand-in started without its IdP's endpoints");
+    };
+    let e = e.to_string();
+    assert!(
+        e.starts_with("Failed when trying to obtain the endpoints from your IdP"),
+        "{e}"
+    );
+    assert!(
+        !e.contains(&dead.port().to_string()),
+        "no port in the message: {e}"
+    );
+}
+
+/// While its own user cannot get `nodes.info`, Dashboards answers every request with the not-ready 503 (OSD
+/// `http_service.ts` `runNotReadyServer`); once it can, it serves.
+#[tokio::test]
+async fn while_kibanaserver_is_refused_every_request_is_503_not_ready() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let s = stand_in_with(
         listener,
-        &format!(
-            "opensearch_security.openid.connect_url: http://{dead}/application/o/opensearch/.well-known/openid-configuration\n\
-             opensearch_security.openid.client_id: opensearch-dashboards\n"
-        ),
+        "opensearch.password: wrong\nopensearch_security.auth.type: basicauth\n",
         Answer::Roles(vec!["all_access"]),
     )
     .await;
+    for path in ["/app/home", "/auth/login", "/api/status", "/nowhere"] {
+        let r = s.get(path).await;
+        assert_eq!(r.status(), 503, "{path}");
+        assert_eq!(r.headers()["retry-after"], "30");
+        assert_eq!(
+            r.text().await.unwrap(),
+            "OpenSearch Dashboards server is not ready yet"
+        );
+    }
     assert!(
         s.log()
-            .contains("Failed when trying to obtain the endpoints from your IdP")
+            .contains("[error][savedobjects-service] Unable to retrieve version information from OpenSearch nodes."),
+        "{}",
+        s.log()
     );
-    for path in [
-        "/auth/openid/login",
-        "/auth/openid/login?code=x&state=y",
-        "/auth/openid/captureUrlFragment?nextUrl=%2Fapp%2Fhome",
-    ] {
-        let r = s.get(path).await;
-        assert_eq!(r.status(), 401, "{path}");
-        assert_eq!(r.text().await.unwrap(), UNAUTHORIZED);
+    assert!(
+        s.log()
+            .contains("[error][opensearch][data] [ResponseError]: Response Error")
+    );
+}
+
+/// An OpenSearch that keeps a connection open after its answer (no `Connection: close`) but closes it, without
+/// answering, when a second request comes on it: what a node does to a kept-alive connection it has dropped (after
+/// a header too large, an idle timeout, a restart). Counts the requests it answered.
+async fn closing_opensearch() -> (SocketAddr, Arc<Mutex<usize>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answered = Arc::new(Mutex::new(0));
+    let count = answered.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let body = if buf.starts_with(b"GET /_nodes") {
+                    r#"{"nodes":{"n1":{"version":"2.19.4"}}}"#
+                } else {
+                    r#"{"user_name":"alice","backend_roles":["admins"],"roles":["all_access"]}"#
+                };
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                socket.write_all(answer.as_bytes()).await.unwrap();
+                *count.lock().unwrap() += 1;
+                // The next request on this connection: read its first bytes, then close without a word.
+                let _ = socket.read(&mut chunk).await;
+            });
+        }
+    });
+    (addr, answered)
+}
+
+/// A kept-alive connection the server has closed never decides a request: the legacy OpenSearch client retries a
+/// request that failed on its connection (legacy elasticsearch-js `transport.js`, `maxRetries` 3), here on a new
+/// connection each time (`stand_in::upstream`'s module docs).
+#[tokio::test]
+async fn a_pooled_connection_opensearch_closed_does_not_fail_the_next_authinfo() {
+    let (os, answered) = closing_opensearch().await;
+    let yaml =
+        format!("opensearch.hosts: [\"http://{os}\"]\nopensearch_security.auth.type: basicauth\n");
+    let config = Config::from_yaml(&yaml, std::path::Path::new(".")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = Server::start(config, Upstreams::default(), listener)
+        .await
+        .unwrap();
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!("alice:{BASIC_PASSWORD}"))
+    );
+    for round in 0..3 {
+        let r = client()
+            .get(format!("{base}/app/home"))
+            .header("authorization", &basic)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            200,
+            "round {round}: {}\n{}",
+            r.text().await.unwrap(),
+            server.log_lines().join("\n")
+        );
     }
-    // Pages still redirect to the capture page, which then answers 401: the user is stuck (issue #1329).
-    assert!(location(&s.get("/app/home").await).starts_with("/auth/openid/captureUrlFragment"));
+    // The start-up check and three authinfo calls, each answered once.
+    assert_eq!(*answered.lock().unwrap(), 4);
 }
 
 const MULTI: &str = "opensearch_security:\n  auth:\n    type: [basicauth, openid]\n    multiple_auth_enabled: true\n";

@@ -189,7 +189,7 @@ fn opensearch_unmet(text: &str, version: &str, why: Option<&str>) -> Option<Stri
 
 /// The real Dashboards meets a requirement when its version does; the stand-in only when **every** version it
 /// models does: a case that needs behaviour of `<2.4`, or of `>=3.0` alone, is not shown by a stand-in that
-/// models 2.7–3.x as one.
+/// models 2.12–3.2 as one.
 fn dashboards_unmet(text: &str, offer: &DashboardsOffer) -> Option<String> {
     let req = match requirement(text) {
         Ok(r) => r,
@@ -357,13 +357,17 @@ mod tests {
 
     #[test]
     fn an_available_asked_version_runs_and_nothing_is_asked() {
-        let d = decide(&case("stack: { opensearch: 2.11.1 }"), &native_like(None));
+        // Dashboards named in range: the stand-in does not model 2.11 (its config schema differs).
+        let d = decide(
+            &case("stack: { opensearch: 2.11.1, dashboards: 2.19.4 }"),
+            &native_like(None),
+        );
         assert_eq!(d.opensearch, "2.11.1");
         assert_eq!(
             d.ran_on,
             RanOn {
                 opensearch: "2.11.1".into(),
-                dashboards: "Dashboards stand-in (models 2.7–3.x)".into(),
+                dashboards: "Dashboards stand-in (models 2.12–3.2)".into(),
                 idp: "authentik (embedded profile)".into(),
             }
         );
@@ -437,12 +441,12 @@ mod tests {
         for met in [">=2.7", ">=2.4", ">=2.7.0, <4.0.0", "<5", "*"] {
             assert_eq!(runs(met), None, "{met}");
         }
-        for unmet in ["<2.4", ">=3.0", "<3", "=2.19.4", "^2.7", ">=2.7, <3.9"] {
+        for unmet in ["<2.4", ">=3.0", "<3", "=2.19.4", "^2.7", ">=2.7, <3.2"] {
             assert_eq!(
                 runs(unmet).as_deref(),
                 Some(
                     format!(
-                        "requires dashboards {unmet}; runs on the Dashboards stand-in (models 2.7–3.x), \
+                        "requires dashboards {unmet}; runs on the Dashboards stand-in (models 2.12–3.2), \
                          and not every version it models meets that"
                     )
                     .as_str()

@@ -24,7 +24,9 @@ pub enum ConfigError {
     /// A startup check of the security plugin failed; the message is the one Dashboards throws.
     #[error("{0}")]
     Invalid(String),
-    #[error("cannot read `{key}` ({}): {source}", path.display())]
+    /// A file a key names cannot be read; a missing one reads as Node's `readFileSync` error, which is what
+    /// Dashboards' FATAL line shows (OSD `opensearch_config.ts` `readKeyAndCerts`, plugin `openid_auth.ts:152`).
+    #[error("{}", read_message(key, path, source))]
     Read {
         key: String,
         path: PathBuf,
@@ -33,6 +35,17 @@ pub enum ConfigError {
     /// Valid for Dashboards, but not something the stand-in reproduces.
     #[error("{0} (not reproduced by the {name})", name = super::NAME)]
     Unsupported(String),
+}
+
+fn read_message(key: &str, path: &Path, source: &std::io::Error) -> String {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        format!(
+            "ENOENT: no such file or directory, open '{}' (`{key}`)",
+            path.display()
+        )
+    } else {
+        format!("cannot read `{key}` ({}): {source}", path.display())
+    }
 }
 
 /// The handlers `opensearch_security.auth.type` selects that the stand-in has.
@@ -94,6 +107,12 @@ pub struct Config {
     /// PEMs of `opensearch.ssl.certificateAuthorities` (empty: the system roots).
     pub opensearch_ca_pems: Vec<String>,
     pub verification_mode: VerificationMode,
+    /// `opensearch.username`/`password`: Dashboards' own identity towards OpenSearch (the kibanaserver user), used
+    /// for its start-up check of the nodes (`upstream::nodes_info`).
+    pub opensearch_username: Option<String>,
+    pub opensearch_password: Option<String>,
+    /// `opensearch.requestHeadersWhitelist` (or the Allowlist it is renamed from); read, not yet applied.
+    pub request_headers_allowlist: Vec<String>,
     pub cookie_name: String,
     pub cookie_secure: bool,
     /// `cookie.isSameSite` (`None`: no attribute, Dashboards' default `false`).
@@ -120,6 +139,30 @@ impl Config {
     /// Reads `text`; relative paths (CA files) resolve against `config_dir`.
     pub fn from_yaml(text: &str, config_dir: &Path) -> Result<Config, ConfigError> {
         let keys = Keys::parse(text)?;
+        super::schema::validate(&keys)?;
+        let cookie_secure = keys
+            .bool("opensearch_security.cookie.secure")?
+            .unwrap_or(false);
+        let cookie_same_site = match keys.get("opensearch_security.cookie.isSameSite") {
+            None | Some(Value::Bool(false)) => None,
+            Some(Value::String(s)) if ["Strict", "Lax", "None"].contains(&s.as_str()) => {
+                Some(s.clone())
+            }
+            Some(_) => {
+                return Err(ConfigError::Type {
+                    key: "opensearch_security.cookie.isSameSite".into(),
+                    expected: "Strict, Lax, None or false",
+                });
+            }
+        };
+        // The plugin's setup creates its cookie storage (`server/plugin.ts:113`, `sameSite:
+        // config.cookie.isSameSite`, `server/session/security_cookie.ts:77`) before its auth handler (`plugin.ts:126`);
+        // OSD's `cookie_session_storage.ts` `validateOptions` throws on SameSite None without Secure.
+        if cookie_same_site.as_deref() == Some("None") && !cookie_secure {
+            return Err(ConfigError::Invalid(
+                "\"SameSite: None\" requires Secure connection".into(),
+            ));
+        }
         let auth = auth(&keys)?;
         let openid = if auth.has(AuthType::OpenId) {
             Some(openid(&keys, config_dir)?)
@@ -152,18 +195,6 @@ impl Config {
                 });
             }
         };
-        let cookie_same_site = match keys.get("opensearch_security.cookie.isSameSite") {
-            None | Some(Value::Bool(false)) => None,
-            Some(Value::String(s)) if ["Strict", "Lax", "None"].contains(&s.as_str()) => {
-                Some(s.clone())
-            }
-            Some(_) => {
-                return Err(ConfigError::Type {
-                    key: "opensearch_security.cookie.isSameSite".into(),
-                    expected: "Strict, Lax, None or false",
-                });
-            }
-        };
         let server_port = match keys.get("server.port") {
             None => 5601,
             Some(v) => v
@@ -184,10 +215,15 @@ impl Config {
             cookie_name: keys
                 .str("opensearch_security.cookie.name")?
                 .unwrap_or_else(|| "security_authentication".into()),
-            cookie_secure: keys
-                .bool("opensearch_security.cookie.secure")?
-                .unwrap_or(false),
+            cookie_secure,
             cookie_same_site,
+            opensearch_username: keys.str("opensearch.username")?,
+            opensearch_password: keys.str("opensearch.password")?,
+            // After `_renameWithoutMap` (schema.rs): an Allowlist alone stands for the Whitelist.
+            request_headers_allowlist: keys
+                .strings("opensearch.requestHeadersWhitelist")?
+                .or(keys.strings("opensearch.requestHeadersAllowlist")?)
+                .unwrap_or_else(|| vec!["authorization".into()]),
             server_host: keys
                 .str("server.host")?
                 .unwrap_or_else(|| "localhost".into()),
@@ -303,10 +339,10 @@ fn read(config_dir: &Path, key: &str, path: &str) -> Result<String, ConfigError>
 }
 
 /// The file's leaves under dotted keys.
-struct Keys(BTreeMap<String, Value>);
+pub(super) struct Keys(BTreeMap<String, Value>);
 
 impl Keys {
-    fn parse(text: &str) -> Result<Keys, ConfigError> {
+    pub(super) fn parse(text: &str) -> Result<Keys, ConfigError> {
         let docs = Yaml::load_from_str(text).map_err(|e| ConfigError::Yaml(e.to_string()))?;
         let mut keys = Keys(BTreeMap::new());
         match docs.first() {
@@ -338,11 +374,21 @@ impl Keys {
         Ok(())
     }
 
-    fn get(&self, key: &str) -> Option<&Value> {
+    /// Whether the file sets `key` at all (a `null` counts: OSD sees the key).
+    pub(super) fn present(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Every dotted key, sorted.
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    pub(super) fn get(&self, key: &str) -> Option<&Value> {
         self.0.get(key).filter(|v| !v.is_null())
     }
 
-    fn str(&self, key: &str) -> Result<Option<String>, ConfigError> {
+    pub(super) fn str(&self, key: &str) -> Result<Option<String>, ConfigError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -356,7 +402,7 @@ impl Keys {
     }
 
     /// A list of strings, or one string (OSD's `arrayOf` schemas also take a single value for these keys).
-    fn strings(&self, key: &str) -> Result<Option<Vec<String>>, ConfigError> {
+    pub(super) fn strings(&self, key: &str) -> Result<Option<Vec<String>>, ConfigError> {
         let wrong = || ConfigError::Type {
             key: key.into(),
             expected: "a string or a list of strings",
@@ -374,7 +420,7 @@ impl Keys {
     }
 
     /// A boolean; OSD's schema also accepts the strings `"true"` and `"false"`.
-    fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
+    pub(super) fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -554,6 +600,15 @@ mod tests {
                 assert_eq!(c.auth, Auth::Single(AuthType::OpenId), "{t} {multiple}");
             }
         }
+    }
+
+    #[test]
+    fn same_site_none_needs_a_secure_cookie() {
+        assert_eq!(
+            error("opensearch_security.cookie.isSameSite: None\n"),
+            "\"SameSite: None\" requires Secure connection"
+        );
+        parse("opensearch_security.cookie.isSameSite: None\nopensearch_security.cookie.secure: true\n").unwrap();
     }
 
     #[test]

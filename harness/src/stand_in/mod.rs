@@ -11,11 +11,13 @@ mod basic;
 mod config;
 mod openid;
 mod pages;
+mod schema;
 mod store;
 mod upstream;
 
 use crate::serve::Background;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -35,13 +37,20 @@ use upstream::{AuthInfoError, Clients, Endpoints};
 /// How reports, pages and logs name this relying party.
 pub const NAME: &str = "Dashboards stand-in";
 
-/// The Dashboards versions the stand-in models (a semver requirement): it keeps the session on the server, as
-/// Dashboards' split cookie does from 2.7.0 (no loop on a large token), and follows the OIDC routes of 2.19–3.x.
+/// The Dashboards versions the stand-in models (a semver requirement). What bounds it, each read from the
+/// security-dashboards-plugin's source:
+/// - its start-up validation is the plugin's config schema `server/index.ts`, the same file at every tag from
+///   2.12.0.0 to 3.2.0.0 (2.11.x lacks keys it has; 3.3.0.0 adds `resource_sharing`, 3.7.0.0
+///   `auth.default_redirect_auth_type`), so a key valid on only part of a wider range would be judged wrongly;
+/// - a failed IdP discovery ends Dashboards since 2.4.0.0; the session lives in split cookies since 2.7.0.0 (the
+///   stand-in keeps it on the server: no loop on a large token either way);
+/// - the OIDC routes are the same from 2.19 to 3.x.
+///
 /// A case that `requires:` other Dashboards behaviour is not run on it (`run::versions`).
-pub const MODELS: &str = ">=2.7.0, <4.0.0";
+pub const MODELS: &str = ">=2.12.0, <3.3.0";
 
 /// How `ran_on` names the stand-in: with the versions it models.
-pub const MODELS_DISPLAY: &str = "Dashboards stand-in (models 2.7–3.x)";
+pub const MODELS_DISPLAY: &str = "Dashboards stand-in (models 2.12–3.2)";
 
 /// Where the stand-in's own outgoing calls go.
 #[derive(Clone, Debug, Default)]
@@ -66,11 +75,13 @@ pub enum StartError {
 /// Shared by every request.
 pub(crate) struct State {
     config: Config,
-    /// `None` when discovery failed at startup: the OpenID routes are not there (issue #1329).
+    /// The IdP's endpoints from discovery (`None` without OpenID).
     endpoints: Option<Endpoints>,
     clients: Clients,
     store: Mutex<Store>,
     log: Arc<Mutex<Vec<String>>>,
+    /// Whether its own connection to OpenSearch has worked once (OSD leaves the not-ready server then).
+    ready: AtomicBool,
 }
 
 impl State {
@@ -84,21 +95,74 @@ impl State {
 }
 
 fn push(log: &Mutex<Vec<String>>, level: &str, message: &str) {
+    push_as(log, level, "[plugins][securityDashboards]", message);
+}
+
+/// A line under another of Dashboards' logger contexts (`[opensearch][data]`, …).
+fn push_as(log: &Mutex<Vec<String>>, level: &str, context: &str, message: &str) {
     log.lock()
         .expect("log lock")
-        .push(format!("[{level}][plugins][securityDashboards] {message}"));
+        .push(format!("[{level}]{context} {message}"));
 }
 
 /// A running stand-in. Dropping it stops the server.
 pub struct Server {
     server: Background,
     log: Arc<Mutex<Vec<String>>>,
+    /// Retries the connection to OpenSearch while it fails; ends with the server.
+    _poller: Option<Poller>,
+}
+
+/// A task aborted on drop.
+struct Poller(tokio::task::JoinHandle<()>);
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// One round of OSD's nodes check; logs its first failure in Dashboards' words (the OpenSearch client's error under
+/// `[opensearch][data]`, then the saved-objects service's line; as real Dashboards logs show them, where they repeat
+/// every round: here once, so a case's log does not depend on how long it waited).
+async fn check_opensearch(state: &State, first: bool) -> bool {
+    let user = state
+        .config
+        .opensearch_username
+        .as_deref()
+        .zip(state.config.opensearch_password.as_deref());
+    match upstream::nodes_info(&state.clients.opensearch, state.opensearch_host(), user).await {
+        Ok(()) => true,
+        Err(e) => {
+            if first {
+                let kind = if e.starts_with("Response Error") {
+                    "[ResponseError]: Response Error".to_owned()
+                } else {
+                    format!("[ConnectionError]: {e}")
+                };
+                push_as(&state.log, "error", "[opensearch][data]", &kind);
+                push_as(
+                    &state.log,
+                    "error",
+                    "[savedobjects-service]",
+                    "Unable to retrieve version information from OpenSearch nodes.",
+                );
+            }
+            false
+        }
+    }
 }
 
 impl Server {
-    /// Does what Dashboards does at startup (discovery when OpenID is configured), then serves on `listener` until
-    /// [`Server::stop`] or drop. A failed discovery is logged, not an error: Dashboards starts without its
-    /// OpenID routes.
+    /// Starts as Dashboards does:
+    /// 1. With OpenID configured, discovery of `openid.connect_url` is awaited in the plugin's setup (2.4.0.0+:
+    ///    security-dashboards-plugin `server/auth/auth_handler_factory.ts:46` `await authHandler.init()`,
+    ///    `openid_auth.ts:101-127` throws "Failed when trying to obtain the endpoints from your IdP"). Nothing
+    ///    catches it (`server/plugin.ts:126`): OSD's `Root.setup` logs it as FATAL and exits. Here: a
+    ///    [`ConfigError::Invalid`] refusal with that message.
+    /// 2. It serves, but answers every request with the 503 of OSD's not-ready server (`http_service.ts`
+    ///    `runNotReadyServer`) until its own connection to OpenSearch works ([`upstream::nodes_info`], tried
+    ///    again every `opensearch.healthCheck.delay`, 2500 ms by default: OSD `opensearch_config.ts`).
     pub async fn start(
         config: Config,
         upstreams: Upstreams,
@@ -114,13 +178,10 @@ impl Server {
                 match upstream::discover(&clients.idp, url).await {
                     Ok(e) => Some(e),
                     Err(e) => {
-                        push(&log, "error", &format!("Error: {e}"));
-                        push(
-                            &log,
-                            "error",
-                            "Failed when trying to obtain the endpoints from your IdP",
-                        );
-                        None
+                        // `this.logger.error(error)` comes first, then the throw (`openid_auth.ts:124-125`).
+                        return Err(StartError::Config(ConfigError::Invalid(format!(
+                            "Failed when trying to obtain the endpoints from your IdP (logged before: {e})"
+                        ))));
                     }
                 }
             }
@@ -131,7 +192,23 @@ impl Server {
             clients,
             store: Mutex::default(),
             log: log.clone(),
+            ready: AtomicBool::new(false),
         });
+        let poller = if check_opensearch(&state, true).await {
+            state.ready.store(true, Ordering::SeqCst);
+            None
+        } else {
+            let s = state.clone();
+            Some(Poller(tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+                    if check_opensearch(&s, false).await {
+                        s.ready.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            })))
+        };
         let server = Background::start(router(state.clone()), listener)?;
         // Dashboards' readiness line.
         push(
@@ -139,7 +216,11 @@ impl Server {
             "info",
             &format!("{NAME}: http server running at http://{addr}"),
         );
-        Ok(Server { server, log })
+        Ok(Server {
+            server,
+            log,
+            _poller: poller,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -176,8 +257,8 @@ fn router(state: Arc<State>) -> Router {
         r = r.route("/auth/login", post(basic::login));
     }
     if state.config.auth.has(AuthType::OpenId) {
-        r = if state.endpoints.is_some() {
-            r.route(
+        r = r
+            .route(
                 "/auth/openid/captureUrlFragment",
                 get(openid::capture_url_fragment),
             )
@@ -186,13 +267,29 @@ fn router(state: Arc<State>) -> Router {
                 "/auth/openid/redirectUrlFragment",
                 get(openid::redirect_url_fragment),
             )
-            .route("/auth/openid/logout", get(openid::logout))
-        } else {
-            // Unregistered routes still pass the auth interceptor: 401, not 404.
-            r.route("/auth/openid/{*rest}", get(|| async { unauthorized() }))
-        };
+            .route("/auth/openid/logout", get(openid::logout));
     }
-    r.fallback(|| async { not_found() }).with_state(state)
+    r.fallback(|| async { not_found() })
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, not_ready))
+}
+
+/// OSD's not-ready server answers every request while the start-up waits for OpenSearch (`http_service.ts`
+/// `runNotReadyServer`: 503, this text, `Retry-After: 30`).
+async fn not_ready(
+    axum::extract::State(state): St,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if state.ready.load(Ordering::SeqCst) {
+        return next.run(request).await;
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "30")],
+        "OpenSearch Dashboards server is not ready yet",
+    )
+        .into_response()
 }
 
 type St = axum::extract::State<Arc<State>>;

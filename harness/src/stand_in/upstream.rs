@@ -1,6 +1,18 @@
 //! The stand-in's outgoing calls: discovery and the token endpoint (the IdP), authinfo (OpenSearch). Each client
 //! trusts what Dashboards' would: `openid.root_ca` alone when set (Node's `ca` replaces the roots), else the system
 //! roots plus the harness's extra CA; `opensearch.ssl.certificateAuthorities` alone when set.
+//!
+//! Connections, as Dashboards' clients keep them (read from source), so that no verdict depends on a connection
+//! an earlier case left behind and the server has since closed:
+//! - The IdP calls go through wreck with `proxy-agent` agents (security-dashboards-plugin
+//!   `server/auth/types/openid/openid_auth.ts:183-198` at 2.19.4.0, `proxy-agent ^6.4.0`): plain `http.Agent`s
+//!   without `keepAlive`, so Node opens a connection per request and sends `Connection: close`. Here: no idle pool.
+//! - The OpenSearch calls go through OSD's legacy client (`opensearch_security_client.ts:51-86` →
+//!   `asScoped(...).callAsCurrentUser`), which keeps connections alive (`parseOpenSearchClientConfig`,
+//!   `legacy/opensearch_client_config.ts`: `keepAlive: true`) and retries a request that failed on its connection
+//!   up to `maxRetries` = 3 times (legacy elasticsearch-js `src/lib/transport.js`, `checkRespForFailure`: "Request
+//!   error, retrying"). Here: a pooled client, and each retry on a fresh connection of its own, so a retry never
+//!   meets a pooled connection either.
 
 use std::time::Duration;
 
@@ -12,7 +24,50 @@ use super::{StartError, Upstreams};
 
 pub(super) struct Clients {
     pub idp: reqwest::Client,
-    pub opensearch: reqwest::Client,
+    pub opensearch: OpenSearchClient,
+}
+
+/// OSD's legacy client towards OpenSearch: kept-alive connections, a failed request tried again.
+pub(super) struct OpenSearchClient {
+    pooled: reqwest::Client,
+    /// Never keeps a connection: what a retry goes through.
+    fresh: reqwest::Client,
+}
+
+/// `maxRetries`' default in the legacy client's `Transport`.
+const MAX_RETRIES: usize = 3;
+
+impl OpenSearchClient {
+    /// `GET url` with `headers`; an error of the request itself (not an HTTP status) is retried up to
+    /// [`MAX_RETRIES`] times, each on a new connection. The last error is the one returned.
+    pub async fn get(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        basic: Option<(&str, &str)>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let send = |client: &reqwest::Client| {
+            let mut r = client.get(url);
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            if let Some((user, password)) = basic {
+                r = r.basic_auth(user, Some(password));
+            }
+            r.send()
+        };
+        let mut last = match send(&self.pooled).await {
+            Ok(r) => return Ok(r),
+            Err(e) => e,
+        };
+        for _ in 0..MAX_RETRIES {
+            match send(&self.fresh).await {
+                Ok(r) => return Ok(r),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
 }
 
 impl Clients {
@@ -33,7 +88,8 @@ impl Clients {
             reqwest::Certificate::from_pem_bundle(pem.as_bytes())
                 .map_err(|e| StartError::Tls(format!("a CA certificate cannot be read: {e}")))
         };
-        let mut idp = base();
+        // wreck's agents keep no connection (module docs).
+        let mut idp = base().pool_max_idle_per_host(0);
         match config
             .openid
             .as_ref()
@@ -49,24 +105,29 @@ impl Clients {
         if config.openid.as_ref().is_some_and(|o| !o.verify_hostnames) {
             idp = idp.tls_danger_accept_invalid_hostnames(true);
         }
-        let mut opensearch = base();
-        if !config.opensearch_ca_pems.is_empty() {
-            let mut all = Vec::new();
-            for pem in &config.opensearch_ca_pems {
-                all.extend(certs(pem)?);
+        let opensearch = || -> Result<reqwest::ClientBuilder, StartError> {
+            let mut b = base();
+            if !config.opensearch_ca_pems.is_empty() {
+                let mut all = Vec::new();
+                for pem in &config.opensearch_ca_pems {
+                    all.extend(certs(pem)?);
+                }
+                b = b.tls_certs_only(all);
             }
-            opensearch = opensearch.tls_certs_only(all);
-        }
-        opensearch = match config.verification_mode {
-            VerificationMode::Full => opensearch,
-            VerificationMode::Certificate => opensearch.tls_danger_accept_invalid_hostnames(true),
-            VerificationMode::None => opensearch.tls_danger_accept_invalid_certs(true),
+            Ok(match config.verification_mode {
+                VerificationMode::Full => b,
+                VerificationMode::Certificate => b.tls_danger_accept_invalid_hostnames(true),
+                VerificationMode::None => b.tls_danger_accept_invalid_certs(true),
+            })
         };
         let build =
             |b: reqwest::ClientBuilder| b.build().map_err(|e| StartError::Tls(e.to_string()));
         Ok(Clients {
             idp: build(idp)?,
-            opensearch: build(opensearch)?,
+            opensearch: OpenSearchClient {
+                pooled: build(opensearch()?)?,
+                fresh: build(opensearch()?.pool_max_idle_per_host(0))?,
+            },
         })
     }
 }
@@ -81,7 +142,11 @@ pub(super) struct Endpoints {
 
 /// `wreck.get(connect_url)` + `JSON.parse`: a non-2xx answer or a body that is not JSON fails.
 pub(super) async fn discover(client: &reqwest::Client, url: &str) -> Result<Endpoints, String> {
-    let r = client.get(url).send().await.map_err(|e| e.to_string())?;
+    let r = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| without_url(e).to_string())?;
     if !r.status().is_success() {
         return Err(format!("Response Error: {}", r.status()));
     }
@@ -191,18 +256,45 @@ pub(super) enum AuthInfoError {
     Other(String),
 }
 
+/// A reqwest error without the URL it names: the URLs carry the run's ports, which no snapshot may depend on.
+fn without_url(e: reqwest::Error) -> reqwest::Error {
+    e.without_url()
+}
+
+/// The start-up check of OSD's OpenSearch service: `pollOpenSearchNodesVersion`
+/// (`src/core/server/opensearch/version_check/ensure_opensearch_version.ts`) asks `nodes.info` with these
+/// `filter_path`s as Dashboards' own user (`opensearch.username`/`password`, the legacy config's `host.auth`). Any
+/// error or non-2xx answer keeps Dashboards from becoming ready. The version comparison it makes next is not
+/// modelled (the stand-in has no single version).
+pub(super) async fn nodes_info(
+    client: &OpenSearchClient,
+    host: &str,
+    user: Option<(&str, &str)>,
+) -> Result<(), String> {
+    let url = format!(
+        "{}/_nodes?filter_path=nodes.*.version,nodes.*.http.publish_address,nodes.*.ip",
+        host.trim_end_matches('/')
+    );
+    let r = client
+        .get(&url, &[], user)
+        .await
+        .map_err(|e| without_url(e).to_string())?;
+    if !r.status().is_success() {
+        return Err(format!("Response Error: {}", r.status()));
+    }
+    Ok(())
+}
+
 /// `authenticateWithHeader`: authinfo on the first of `opensearch.hosts`, with only the given header.
 pub(super) async fn authinfo(
-    client: &reqwest::Client,
+    client: &OpenSearchClient,
     host: &str,
     header: &str,
     value: &str,
 ) -> Result<AuthInfo, AuthInfoError> {
     let url = format!("{}/_plugins/_security/authinfo", host.trim_end_matches('/'));
     let r = client
-        .get(url)
-        .header(header, value)
-        .send()
+        .get(&url, &[(header, value)], None)
         .await
         .map_err(|e| AuthInfoError::Other(e.to_string()))?;
     if r.status() == reqwest::StatusCode::UNAUTHORIZED {
