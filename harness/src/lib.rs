@@ -8,6 +8,7 @@ pub mod caddy;
 pub mod certs;
 pub mod compose;
 pub mod containers;
+pub mod diagnosis;
 pub mod idp;
 pub mod matrix;
 pub mod native;
