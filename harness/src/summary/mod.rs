@@ -55,6 +55,9 @@ pub struct CaseRecord {
     pub observed: Login,
     #[serde(default)]
     pub mismatches: Vec<String>,
+    /// Known causes (`crate::diagnosis`); absent from reports written before it.
+    #[serde(default)]
+    pub diagnosis: Vec<crate::diagnosis::Diagnosis>,
 }
 
 /// The `login` member of `expected` / `observed`: an outcome's wire name.
@@ -242,6 +245,8 @@ pub struct Cell {
     pub mismatches: Vec<String>,
     /// Why the case was not run, or what went wrong.
     pub reason: Option<String>,
+    /// Known causes of what the case observed (`crate::diagnosis`).
+    pub diagnosis: Vec<crate::diagnosis::Diagnosis>,
 }
 
 impl Cell {
@@ -328,6 +333,7 @@ impl Summary {
                     changed,
                     mismatches: case.mismatches.clone(),
                     reason: case.reason.clone(),
+                    diagnosis: case.diagnosis.clone(),
                 });
             }
         }
