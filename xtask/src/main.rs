@@ -6,6 +6,7 @@ mod compose;
 mod e2e;
 mod idp;
 mod images;
+mod import;
 mod matrix;
 mod render;
 mod scenarios;
@@ -63,6 +64,28 @@ enum Command {
         /// `text` for people; `json` for tools: a list of {"scenario", "variant"}.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Write a scenario file from the files a user posted (config.yml, roles_mapping.yml,
+    /// opensearch_dashboards.yml, …, recognised by name).
+    ///
+    /// Their documents are kept, except where the harness's stack stands in (URLs, masked secrets,
+    /// CA paths and PEM blocks, settings the harness owns): each change is a comment naming the
+    /// file, line and column; what cannot be mapped is kept as comments and listed on stderr.
+    ///
+    /// Examples:
+    ///   cargo xtask import config.yml roles_mapping.yml opensearch_dashboards.yml
+    ///   cargo xtask import ./posted/ --out scenarios/my-report.yaml
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The posted files, or folders of them.
+        #[arg(value_name = "FILE|DIR", required = true)]
+        targets: Vec<PathBuf>,
+        /// The identity provider of the report.
+        #[arg(long, value_enum, default_value_t = ImportIdp::Authentik)]
+        idp: ImportIdp,
+        /// Where to write the scenario (default: stdout).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
     },
     /// Write every file the components would read, for the cases of one scenario.
     ///
@@ -548,6 +571,13 @@ async fn shutdown() {
     }
 }
 
+/// `import --idp`: the IdP a report's files are for.
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportIdp {
+    Authentik,
+    Keycloak,
+}
+
 /// `scenarios/` of the workspace this xtask was built from.
 fn default_scenarios_dir() -> PathBuf {
     workspace_path("scenarios")
@@ -659,6 +689,13 @@ fn main() -> ExitCode {
                 &cli.scenarios_dir,
             )
         }),
+        Command::Import { targets, idp, out } => {
+            let idp = match idp {
+                ImportIdp::Authentik => harness::import::Idp::Authentik,
+                ImportIdp::Keycloak => harness::import::Idp::Keycloak,
+            };
+            import::run(&targets, idp, out.as_deref())
+        }
         Command::Clean => clean::run(),
         Command::Images {
             only,
