@@ -68,7 +68,11 @@ struct SnapToken {
 
 fn observation(text: &str) -> Observation {
     // The header (insta's metadata) ends at the second `---` line.
-    let body = text.splitn(3, "\n---\n").nth(1).expect("an insta snapshot");
+    let body = text
+        .strip_prefix("---\n")
+        .and_then(|t| t.split_once("\n---\n"))
+        .map(|(_, body)| body)
+        .expect("an insta snapshot");
     let doc = MarkedYaml::load_from_str(body).expect("the snapshot's YAML");
     let s: Snap = serde_json::from_value(json(&doc[0])).expect("an observation");
     Observation {
