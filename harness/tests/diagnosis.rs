@@ -271,3 +271,54 @@ fn the_summary_page_shows_a_reports_diagnosis() {
         "{md}"
     );
 }
+
+/// The seed thread's files, imported, with the observations of the seed matrix's cells that share their
+/// configuration (roles_key groups, one auth type): a diagnosis of the encrypted token only when the provider
+/// encrypts. (`cargo xtask e2e` on the imported file itself gives the same: README, "Writing a scenario".)
+#[test]
+fn the_imported_seed_files_say_jwe_when_encrypting_and_nothing_when_not() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = root.join("harness/tests/fixtures/import/forum-27239/solution");
+    let files: Vec<(String, String)> = [
+        "config.yml",
+        "roles_mapping.yml",
+        "opensearch_dashboards.yml",
+    ]
+    .iter()
+    .map(|n| {
+        let text = std::fs::read_to_string(dir.join(n)).expect("a fixture");
+        ((*n).to_owned(), text)
+    })
+    .collect();
+    let imported =
+        harness::import::import(&files, harness::import::Idp::Authentik).expect("imports");
+    for (encrypting, snapshot, rules) in [
+        (
+            false,
+            "authentik-jwe@jwe=off,roles_key=groups,auth=single",
+            vec![],
+        ),
+        (
+            true,
+            "authentik-jwe@jwe=on,roles_key=groups,auth=single",
+            vec!["jwe-token"],
+        ),
+    ] {
+        let text = imported.scenario.replace(
+            "encryption_key: false",
+            &format!("encryption_key: {encrypting}"),
+        );
+        let s = scenario::load(&scenario::SourceFile {
+            path: "forum-27239.yaml".into(),
+            text,
+        })
+        .expect("the imported scenario loads");
+        let observed = observation(
+            &std::fs::read_to_string(root.join(format!("snapshots/e2e/{snapshot}.snap")))
+                .expect("the snapshot"),
+        );
+        let found = diagnosis::diagnose(&Evidence::of(&observed, &s.cases[0].document));
+        let names: Vec<&str> = found.iter().map(|d| d.rule.as_str()).collect();
+        assert_eq!(names, rules, "encryption {encrypting}");
+    }
+}
