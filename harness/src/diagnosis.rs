@@ -57,13 +57,6 @@ impl<'a> Evidence<'a> {
             .any(|l| l.contains(needle))
     }
 
-    fn dashboards_has(&self, needle: &str) -> bool {
-        self.observed
-            .dashboards_log
-            .iter()
-            .any(|l| l.contains(needle))
-    }
-
     /// The first capture of `re` in the plugin's log.
     fn opensearch_capture(&self, re: &Regex) -> Option<String> {
         self.observed
@@ -592,10 +585,17 @@ const TLS_WORDS: &[&str] = &[
 
 fn idp_ca_untrusted_by_dashboards(e: &Evidence) -> Option<(String, String)> {
     let said = |l: &String| TLS_WORDS.iter().any(|w| l.contains(w));
-    let in_log = e.observed.dashboards_log.iter().any(said)
-        && (e.dashboards_has("obtain the endpoints from your IdP")
-            || e.dashboards_has("token endpoint")
-            || e.dashboards_has("OpenId"));
+    // Dashboards calls OpenSearch over TLS too: only a line about its OpenID calls counts.
+    let about_the_idp = |l: &String| {
+        ["IdP", "token endpoint", "openid-configuration", "OpenId"]
+            .iter()
+            .any(|w| l.contains(w))
+    };
+    let in_log = e
+        .observed
+        .dashboards_log
+        .iter()
+        .any(|l| said(l) && about_the_idp(l));
     let in_refusal = e
         .observed
         .login_detail
@@ -756,6 +756,31 @@ mod tests {
             vec!["enable_ssl", "pemtrustedcas_content"]
         );
         assert!(diagnose(&e).is_empty());
+    }
+
+    #[test]
+    fn dashboards_tls_words_count_only_about_the_idp() {
+        let d = Map::new();
+        let run = |line: &str| {
+            let o = Observation {
+                dashboards_log: vec![line.to_owned()],
+                ..Default::default()
+            };
+            let e = Evidence {
+                observed: &o,
+                idp_certificate: IdpCertificate::Public,
+                openid: None,
+                dashboards: &d,
+            };
+            diagnose(&e).into_iter().map(|d| d.rule).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            run(
+                "[error][plugins][securityDashboards] Failed when trying to obtain the endpoints from your IdP: unable to get local issuer certificate"
+            ),
+            vec!["idp-ca-untrusted-by-dashboards"]
+        );
+        assert!(run("[error][data][opensearch] Request error: self signed certificate in certificate chain").is_empty());
     }
 
     #[test]
