@@ -438,7 +438,7 @@ fn print_line(bar: &ProgressBar, line: String) {
 fn print_table(results: &[CaseResult]) {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(["case", "expected", "observed", "result", "ms"]);
+    t.set_header(["case", "expected", "observed", "result", "ms", "diagnosis"]);
     for r in results {
         let name =
             |o: Option<harness::scenario::Outcome>| o.map_or("-".to_owned(), |o| wire_name(&o));
@@ -448,7 +448,23 @@ fn print_table(results: &[CaseResult]) {
             name(r.observed.login),
             status_word(r.status).to_owned(),
             r.duration_ms.to_string(),
+            r.diagnosis
+                .iter()
+                .map(|d| d.rule.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         ]);
     }
     println!("{t}");
+    print_diagnoses(results);
+}
+
+/// Each known cause under the table: the case, what happened, the fix (`harness::diagnosis`).
+fn print_diagnoses(results: &[CaseResult]) {
+    for r in results.iter().filter(|r| !r.diagnosis.is_empty()) {
+        println!("{}:", r.name());
+        for line in harness::diagnosis::text(&r.diagnosis).lines() {
+            println!("  {line}");
+        }
+    }
 }

@@ -48,6 +48,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Write a scenario file from the files a user posted (config.yml, roles_mapping.yml,
+    /// opensearch_dashboards.yml, …, recognised by name).
+    ///
+    /// Their documents are kept, except where the harness's stack stands in (URLs, masked secrets,
+    /// CA paths and PEM blocks, settings the harness owns): each change is a comment naming the
+    /// file, line and column; what cannot be mapped is kept as comments and listed on stderr.
+    ///
+    /// Examples:
+    ///   cargo xtask import config.yml roles_mapping.yml opensearch_dashboards.yml
+    ///   cargo xtask import ./posted/ --out scenarios/my-report.yaml
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The posted files, or folders of them.
+        #[arg(value_name = "FILE|DIR", required = true)]
+        targets: Vec<PathBuf>,
+        /// The identity provider of the report.
+        #[arg(long, value_enum, default_value_t = ImportIdp::Authentik)]
+        idp: ImportIdp,
+        /// Where to write the scenario (default: stdout).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
     /// Write every file the components would read, for the cases of one scenario.
     ///
     /// OpenSearch (opensearch.yml, opensearch-security/*.yml, certificates), Dashboards
@@ -510,6 +532,13 @@ pub enum StandInCommand {
         #[arg(long, value_name = "PEM")]
         extra_ca: Option<PathBuf>,
     },
+}
+
+/// `import --idp`: the IdP a report's files are for.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ImportIdp {
+    Authentik,
+    Keycloak,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -8,6 +8,7 @@ mod e2e;
 mod flags;
 mod idp;
 mod images;
+mod import;
 mod matrix;
 mod render;
 mod scenarios;
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use flags::{Cli, Command, IdpCommand, StandInCommand};
+use flags::{Cli, Command, IdpCommand, ImportIdp, StandInCommand};
 // The commands' own choices, as the modules name them (`crate::Format`).
 use flags::{Format, MatrixFormat};
 
@@ -173,6 +174,13 @@ fn main() -> ExitCode {
                 &cli.scenarios_dir,
             )
         }),
+        Command::Import { targets, idp, out } => {
+            let idp = match idp {
+                ImportIdp::Authentik => harness::import::Idp::Authentik,
+                ImportIdp::Keycloak => harness::import::Idp::Keycloak,
+            };
+            import::run(&targets, idp, out.as_deref())
+        }
         Command::Clean => clean::run(),
         Command::Images {
             only,

@@ -180,6 +180,8 @@ async fn judged(
         .map(|l| observe::normalise_line(l, redactor))
         .collect();
     let mismatches = judge::judge(&case.expect, &seen);
+    let diagnosis =
+        crate::diagnosis::diagnose(&crate::diagnosis::Evidence::of(&seen, &case.document));
     let observation = observed_at.elapsed();
 
     let pass = mismatches.is_empty();
@@ -206,8 +208,10 @@ async fn judged(
         expected: case.expect.clone(),
         observed: seen,
         mismatches,
+        diagnosis,
     };
     write_case_folder(dir, &result, &applied.files, redactor, screenshot)?;
+    crate::diagnosis::write_to(dir, &result.diagnosis)?;
     for (name, offset) in component_offsets {
         let lines: Vec<String> = stack
             .component_log_since(&name, offset)

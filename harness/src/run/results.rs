@@ -91,6 +91,10 @@ pub struct CaseResult {
     pub observed: Observation,
     #[serde(default)]
     pub mismatches: Vec<String>,
+    /// Known causes the observation shows (`crate::diagnosis`); empty when nothing is known (and in reports
+    /// written before it).
+    #[serde(default)]
+    pub diagnosis: Vec<crate::diagnosis::Diagnosis>,
 }
 
 impl CaseResult {
@@ -139,6 +143,7 @@ impl CaseResult {
                 ..Default::default()
             },
             mismatches: Vec::new(),
+            diagnosis: Vec::new(),
         }
     }
 }
@@ -273,7 +278,7 @@ mod tests {
     #[test]
     fn members_this_version_does_not_know_are_ignored_everywhere() {
         let newer = r#"{"backend": "native", "opensearch": "2.19.4", "new": {"x": 1}, "cases": [
-            {"scenario": "s", "status": "fail", "diagnosis": [{"rule": "jwe-token"}],
+            {"scenario": "s", "status": "fail", "remedy": [{"rule": "jwe-token"}],
              "expected": {"login": "success", "someday": true, "token": {"format": "jwe", "kid": "k"}},
              "observed": {"login": "stuck", "screenshot": "a.png",
                           "hops": [{"method": "GET", "url": "u", "status": 200, "type": "document", "ms": 3}]},

@@ -132,6 +132,8 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
         out.push_str("</ul>\n");
     }
 
+    diagnosis_section(&mut out, summary);
+
     if !summary.crashed.is_empty() {
         out.push_str("<h2>Crashed cells</h2>\n");
         for c in &summary.crashed {
@@ -158,4 +160,34 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+/// Every cell's known causes (`crate::diagnosis`): what happened and the fix, under its column and case.
+fn diagnosis_section(out: &mut String, summary: &Summary) {
+    let known: Vec<_> = summary
+        .cells()
+        .filter(|(_, _, c)| !c.diagnosis.is_empty())
+        .collect();
+    if known.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Diagnosis</h2>\n<ul>\n");
+    for (column, row, cell) in known {
+        let _ = write!(
+            out,
+            "<li><strong>{}</strong> <code>{}</code><ul>",
+            encode_text(&column.name),
+            encode_text(&row.case)
+        );
+        for d in &cell.diagnosis {
+            let _ = write!(
+                out,
+                "<li><code>{}</code>: {}<br>fix: {}</li>",
+                encode_text(&d.rule),
+                encode_text(&d.summary),
+                encode_text(&d.fix)
+            );
+        }
+        out.push_str("</ul></li>\n");
+    }
+    out.push_str("</ul>\n");
 }

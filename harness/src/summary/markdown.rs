@@ -83,6 +83,27 @@ pub fn render(summary: &Summary, snapshots: &str) -> String {
         }
     }
 
+    let known: Vec<_> = summary
+        .cells()
+        .filter(|(_, _, c)| !c.diagnosis.is_empty())
+        .collect();
+    if !known.is_empty() {
+        out.push_str("\n### Diagnosis\n\n");
+        for (column, row, cell) in known {
+            for d in &cell.diagnosis {
+                let _ = writeln!(
+                    out,
+                    "- **{}** {} {}: {} Fix: {}",
+                    text(&column.name),
+                    code(&row.case),
+                    code(&d.rule),
+                    text(&d.summary),
+                    text(&d.fix)
+                );
+            }
+        }
+    }
+
     if !summary.crashed.is_empty() {
         out.push_str("\n### Crashed cells\n");
         for c in &summary.crashed {

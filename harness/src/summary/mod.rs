@@ -187,6 +187,8 @@ pub struct Cell {
     pub mismatches: Vec<String>,
     /// Why the case was not run, or what went wrong.
     pub reason: Option<String>,
+    /// Known causes of what the case observed (`crate::diagnosis`).
+    pub diagnosis: Vec<crate::diagnosis::Diagnosis>,
 }
 
 impl Cell {
@@ -274,6 +276,7 @@ impl Summary {
                     changed,
                     mismatches: case.mismatches.clone(),
                     reason: case.reason.clone(),
+                    diagnosis: case.diagnosis.clone(),
                 });
             }
         }
