@@ -1,7 +1,7 @@
 //! What a case's observation says went wrong, and what to change: a table of rules from the observation (the
 //! token's shape, the security plugin's log lines, Dashboards' log, where the login ended, authinfo) and the case's
 //! configuration (`config.yml`'s OpenID authenticator, `opensearch_dashboards.yml`) to `diagnosis` entries
-//! (`SCENARIOS.md`, "Diagnosis"). Pure.
+//! (docs/scenario-format.md, "Diagnosis"). Pure.
 //!
 //! Every rule matches what the real components write — the plugin's own log lines as `run::observe` normalises
 //! them, the token the IdP issued — never a scenario's expectation. Each rule names the scenario whose observation

@@ -1,5 +1,5 @@
 //! `cargo xtask import`: the files a user posts (`config.yml`, `roles_mapping.yml`, `opensearch_dashboards.yml`, …,
-//! recognised by name) → a scenario file (`SCENARIOS.md`, "Reproducing a report from its files"). Pure: the caller
+//! recognised by name) → a scenario file (docs/scenario-format.md, "Importing a report's files"). Pure: the caller
 //! reads the files and writes the result.
 //!
 //! The documents are kept as they are, except where the harness's own stack must stand in: host names and URLs

@@ -781,7 +781,7 @@ async fn the_fifth_wrong_password_is_denied_as_authentik_denies_it() {
     assert!(c.get("application_pre").is_none(), "{c}");
 }
 
-/// Every observable of research/authentik-real.md §3 compared by a client written from that note alone, in
+/// Every observable of the measurements of the real authentik 2025.12.4 (docs/embedded-idp.md) compared by a client written from that note alone, in
 /// Python (tests/idp/independent_client.py), against the embedded profile with and without JWE.
 #[tokio::test]
 async fn an_independent_client_finds_no_difference_from_the_measured_authentik() {

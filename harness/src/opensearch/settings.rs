@@ -1,4 +1,4 @@
-//! `opensearch.settings` (SCENARIOS.md, "OpenSearch node settings"): `opensearch.yml` keys a case lays over the
+//! `opensearch.settings` (docs/scenario-format.md, "OpenSearch node settings"): `opensearch.yml` keys a case lays over the
 //! harness's own. Pure: which keys the harness owns (refused when a scenario loads), and the table of the settings
 //! whose kind the harness knows — static ones only `opensearch.yml` gives a node (a restart: `plan`), dynamic ones
 //! the running node takes through `PUT _cluster/settings` (`apply_settings`, like loggers).
