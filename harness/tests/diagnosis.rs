@@ -141,6 +141,39 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "dashboards-refuses-config@list-without-multiple-auth",
         &["dashboards-refused-config"],
     ),
+    // Every start-up refusal of `dashboards-startup` (its three other cases log in).
+    (
+        "dashboards-startup@unknown-key",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-startup@key-from-3.7",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-startup@short-cookie-password",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-startup@same-site-none-insecure",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-startup@both-request-header-keys",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-startup@server-ssl-files-missing",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-startup@discovery-wrong-slug",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-startup@opensearch-ca-file-missing",
+        &["dashboards-refused-config"],
+    ),
 ];
 
 fn expected(key: &str) -> BTreeSet<String> {
@@ -171,6 +204,10 @@ fn each_rule_fires_on_its_scenario_and_on_no_other_case() {
     let mut snapshots = 0;
     for entry in std::fs::read_dir(root.join("snapshots/e2e")).expect("snapshots/e2e") {
         let path = entry.expect("an entry").path();
+        // insta leaves `.snap.new` beside a snapshot a failed run disagreed with: not a snapshot.
+        if path.extension().is_none_or(|e| e != "snap") {
+            continue;
+        }
         let key = path
             .file_stem()
             .expect("a name")

@@ -144,6 +144,9 @@ static PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.sso\.test:\d+").e
 static CODE_OR_STATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([?&](code|state)=)[^&\s\x22]+").expect("regex"));
 static HEX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[0-9a-f]{32,}\b").expect("regex"));
+/// The key set's refresh counter ("Performing refresh 2"): how many refreshes a case saw depends on timing.
+static REFRESH_COUNT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(Performing refresh )\d+").expect("regex"));
 static SECURITY_LOGGER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\]\[(TRACE|DEBUG|INFO |WARN |ERROR)\]\[(o\.o\.s|c\.a\.d)\.").expect("regex")
 });
@@ -172,16 +175,19 @@ pub fn opensearch_lines(lines: &[String], redactor: &Redactor) -> Vec<String> {
 
 impl Observation {
     /// The observation as snapshots keep it: log entries (a line and the exception lines under it) sorted, since
-    /// the plugin logs from several threads and their order varies between runs; the case folder keeps the order.
-    /// In a loop, how many rounds the browser made before it was stopped depends on timing: each entry is kept once,
-    /// and the URL it happened to be on is left out.
+    /// the plugin logs from several threads and their order varies between runs, and each kept once, since how
+    /// often the plugin repeats one depends on timing too (its key set's refreshes are rate-limited and numbered;
+    /// a loop's rounds end when the browser is stopped); the case folder keeps every line in order. In a loop the
+    /// URL it happened to be on is left out.
     pub fn for_snapshot(&self) -> Observation {
         let looped = self.login == Some(Outcome::RedirectLoop);
         let entries = |lines: &[String]| {
-            let mut e = sorted_entries(lines);
-            if looped {
-                e.dedup();
-            }
+            let numbered: Vec<String> = lines
+                .iter()
+                .map(|l| REFRESH_COUNT.replace_all(l, "${1}[n]").into_owned())
+                .collect();
+            let mut e = sorted_entries(&numbered);
+            e.dedup();
             e.concat()
         };
         Observation {
@@ -325,6 +331,28 @@ mod tests {
         .for_snapshot();
         assert_eq!(looped.dashboards_log, ["[debug] again", "[error] failed"]);
         assert_eq!(looped.final_url, None);
+        let refreshed = Observation {
+            opensearch_log: [
+                "[INFO ] Performing refresh 1",
+                "[WARN ] threw",
+                "Caused by: x",
+                "[INFO ] Performing refresh 2",
+                "[WARN ] threw",
+                "Caused by: x",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ..Default::default()
+        }
+        .for_snapshot();
+        assert_eq!(
+            refreshed.opensearch_log,
+            [
+                "[INFO ] Performing refresh [n]",
+                "[WARN ] threw",
+                "Caused by: x"
+            ]
+        );
     }
 
     #[test]

@@ -142,11 +142,7 @@ pub(super) struct Endpoints {
 
 /// `wreck.get(connect_url)` + `JSON.parse`: a non-2xx answer or a body that is not JSON fails.
 pub(super) async fn discover(client: &reqwest::Client, url: &str) -> Result<Endpoints, String> {
-    let r = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| without_url(e).to_string())?;
+    let r = client.get(url).send().await.map_err(in_nodes_words)?;
     if !r.status().is_success() {
         return Err(format!("Response Error: {}", r.status()));
     }
@@ -259,6 +255,22 @@ pub(super) enum AuthInfoError {
 /// A reqwest error without the URL it names: the URLs carry the run's ports, which no snapshot may depend on.
 fn without_url(e: reqwest::Error) -> reqwest::Error {
     e.without_url()
+}
+
+/// A failed call as Node's TLS stack words it where it can tell: an IdP certificate from a CA it does not trust
+/// is `unable to get local issuer certificate` (OpenSSL's `UNABLE_TO_GET_ISSUER_CERT_LOCALLY`, which Node's `tls`
+/// reports for a leaf whose issuer is not among its roots — assumed from Node's error table, not measured here);
+/// anything else in reqwest's words, without the URL.
+fn in_nodes_words(e: reqwest::Error) -> String {
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
+            return "unable to get local issuer certificate".to_owned();
+        }
+        source = s.source();
+    }
+    without_url(e).to_string()
 }
 
 /// The start-up check of OSD's OpenSearch service: `pollOpenSearchNodesVersion`
