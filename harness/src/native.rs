@@ -175,7 +175,7 @@ impl Stack {
         // restart: `plan.idp` is nothing to carry out here.
         let plan = Plan {
             idp: None,
-            ..Plan::between(&self.serving, &keys, Coupling::None)
+            ..Plan::between(&self.serving, &keys, Coupling::DashboardsFollowsOpenSearch)
         };
         let restarted = plan.restarts();
         if plan.opensearch.is_some() {

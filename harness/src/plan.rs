@@ -121,9 +121,12 @@ impl Serving {
 /// How a backend's components depend on each other beyond their own configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coupling {
-    /// Each restarts for its own key only (native: every component keeps its address).
+    /// Each restarts for its own key only.
     None,
-    /// Dashboards reaches OpenSearch by its container's address, which a new OpenSearch changes.
+    /// Dashboards restarts with a new OpenSearch: its start-up check (its own connection, as its own user, which
+    /// decides whether it ever becomes ready) was made against the old node — and in containers it reaches the
+    /// node by the old container's address. Both backends run this way: a verdict must not depend on whether the
+    /// Dashboards of an earlier case happened to survive.
     DashboardsFollowsOpenSearch,
 }
 
@@ -152,7 +155,7 @@ impl Plan {
             "its configuration",
         );
         if coupling == Coupling::DashboardsFollowsOpenSearch && opensearch.is_some() {
-            dashboards.get_or_insert_with(|| "a new OpenSearch address".to_owned());
+            dashboards.get_or_insert_with(|| "a new OpenSearch".to_owned());
         }
         let idp = why(
             serving.idp.is_some(),
