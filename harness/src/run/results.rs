@@ -100,19 +100,13 @@ pub struct CaseResult {
 impl CaseResult {
     /// `scenario/variant` (or `scenario`), for people.
     pub fn name(&self) -> String {
-        match &self.variant {
-            Some(v) => format!("{}/{v}", self.scenario),
-            None => self.scenario.clone(),
-        }
+        crate::scenario::case_name(&self.scenario, self.variant.as_deref())
     }
 
     /// `scenario@variant` (or `scenario`), as [`Case::key`]: the case folder's name, the snapshot's file stem, the
     /// summary's row.
     pub fn key(&self) -> String {
-        match &self.variant {
-            Some(v) => format!("{}@{v}", self.scenario),
-            None => self.scenario.clone(),
-        }
+        crate::scenario::case_key(&self.scenario, self.variant.as_deref())
     }
 
     /// The result, saying what it ran on.

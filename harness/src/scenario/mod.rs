@@ -46,19 +46,29 @@ pub struct Case {
 impl Case {
     /// `<scenario>/<variant>`, or `<scenario>`.
     pub fn name(&self) -> String {
-        match &self.variant {
-            Some(v) => format!("{}/{v}", self.scenario),
-            None => self.scenario.clone(),
-        }
+        case_name(&self.scenario, self.variant.as_deref())
     }
 
     /// `<scenario>@<variant>`, or `<scenario>`: the case as a file name — its report folder, its snapshots, its
     /// row in the summary (which reads it back from results.json the same way, `run::CaseResult::key`).
     pub fn key(&self) -> String {
-        match &self.variant {
-            Some(v) => format!("{}@{v}", self.scenario),
-            None => self.scenario.clone(),
-        }
+        case_key(&self.scenario, self.variant.as_deref())
+    }
+}
+
+/// A case's name for people: `<scenario>/<variant>`, or `<scenario>` (also of a case read back from a report).
+pub fn case_name(scenario: &str, variant: Option<&str>) -> String {
+    match variant {
+        Some(v) => format!("{scenario}/{v}"),
+        None => scenario.to_owned(),
+    }
+}
+
+/// A case's name as a file name: `<scenario>@<variant>`, or `<scenario>`.
+pub fn case_key(scenario: &str, variant: Option<&str>) -> String {
+    match variant {
+        Some(v) => format!("{scenario}@{v}"),
+        None => scenario.to_owned(),
     }
 }
 
