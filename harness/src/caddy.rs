@@ -25,7 +25,8 @@ pub enum CaddyError {
 }
 
 pub struct Caddy {
-    process: ProcessGroup,
+    /// Held, not read: dropping it ends Caddy's whole process group.
+    _process: ProcessGroup,
     log: PathBuf,
 }
 
@@ -67,7 +68,10 @@ impl Caddy {
         .await;
         let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
         match ready {
-            Ok(()) => Ok(Caddy { process, log }),
+            Ok(()) => Ok(Caddy {
+                _process: process,
+                log,
+            }),
             Err(Waited::Failed(status)) => Err(CaddyError::Exited {
                 status,
                 log: log_text(),
@@ -79,9 +83,5 @@ impl Caddy {
     /// Caddy's log (JSON lines: access logs of both sites, errors).
     pub fn log_path(&self) -> &Path {
         &self.log
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.process.pid()
     }
 }
