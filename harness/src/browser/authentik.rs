@@ -13,31 +13,25 @@ use crate::wait::{self, Look, Waited};
 
 /// How long one stage may take to appear, and how often to look.
 const STAGE_TIMEOUT: Duration = Duration::from_secs(20);
-const POLL: Duration = Duration::from_millis(50);
+const POLL: Duration = Duration::from_millis(25);
 
 /// Logs in on the flow page the browser is on. Returns when the password has been submitted; where the browser
 /// goes next (the relying party, or an error on the same stage) is for the caller to observe.
 pub async fn login(client: &Client, username: &str, password: &str) -> Result<(), BrowserError> {
     let uid = stage_input(client, "ak-stage-identification", "input[name=uidField]").await?;
-    uid.clear().await?;
-    uid.send_keys(&format!("{username}{ENTER}")).await?;
+    super::enter(client, &uid, username).await?;
     submit_password(client, password).await
 }
 
 /// Types `password` into the password stage and submits it (also to try again after an error).
 pub async fn submit_password(client: &Client, password: &str) -> Result<(), BrowserError> {
     let pw = stage_input(client, "ak-stage-password", "input[name=password]").await?;
-    // The real password field keeps a wrong password's text after the error: a retry types over nothing.
-    pw.clear().await?;
-    pw.send_keys(&format!("{password}{ENTER}")).await?;
-    Ok(())
+    // The real password field keeps a wrong password's text after the error: `enter` replaces what it holds.
+    super::enter(client, &pw, password).await
 }
 
 /// How WebDriver names an element in a script's result.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// WebDriver's Enter key: submits the form the input is in.
-const ENTER: &str = "\u{E007}";
 
 /// The error messages the current stage shows (e.g. "Invalid password"), once it shows any.
 pub async fn stage_errors(client: &Client, stage: &str) -> Result<Vec<String>, BrowserError> {

@@ -137,6 +137,40 @@ impl Browser {
     }
 }
 
+/// WebDriver's Enter key: submits the form the input is in.
+const ENTER: &str = "\u{E007}";
+
+/// Puts `text` into `field` over whatever it held, the way a paste or an input method does: Chromium's own text
+/// input (`Input.insertText`: the browser sets the value and fires `beforeinput`/`input`, which React's and
+/// Lit's forms both listen to). WebDriver's `send_keys` types one key at a time, ~10 ms a character here (0.3 s
+/// of every login); the login forms of Dashboards and authentik read the field's value, not its keystrokes.
+pub async fn fill(
+    client: &Client,
+    field: &fantoccini::elements::Element,
+    text: &str,
+) -> Result<(), BrowserError> {
+    let element = serde_json::to_value(field).expect("an element reference");
+    client
+        .execute(
+            "arguments[0].focus(); arguments[0].select();",
+            vec![element],
+        )
+        .await?;
+    network_log::cdp(client, "Input.insertText", json!({ "text": text })).await?;
+    Ok(())
+}
+
+/// `fill`, then Enter in the field: a key press, which submits the field's form as a person's would.
+pub async fn enter(
+    client: &Client,
+    field: &fantoccini::elements::Element,
+    text: &str,
+) -> Result<(), BrowserError> {
+    fill(client, field, text).await?;
+    field.send_keys(ENTER).await?;
+    Ok(())
+}
+
 fn capabilities(options: &Options, profile: Option<PathBuf>) -> serde_json::Map<String, Value> {
     // Without the background-networking flags Chromium's own connections are refused here, many at a time.
     let mut args: Vec<String> = [

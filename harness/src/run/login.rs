@@ -9,14 +9,14 @@ use fantoccini::{Client, Locator};
 
 use super::hops::{Hop, Hops};
 use super::page::{self, Hosts, Page, State};
-use crate::browser::{BrowserError, authentik, network_log};
+use crate::browser::{self, BrowserError, authentik, network_log};
 use crate::scenario::{LoginMethod, Outcome};
 
 /// How long the network must be quiet (nothing awaited in flight, no event) before the page is read: longer
 /// than the gap between a script's answer and the navigation it starts (milliseconds), shorter than anything a
 /// person notices. A page read too early is harmless: a page in between reads as pending (the flow page before its
 /// stage, the app before its chrome, a document still loading), and the next poll reads again.
-const QUIET: Duration = Duration::from_millis(100);
+const QUIET: Duration = Duration::from_millis(50);
 /// How long one settle may take before the step is `stuck`. Generous: a loaded machine, a slow IdP or a cost-12
 /// bcrypt hash take seconds, and a loop is called from the hops long before.
 const STEP_LIMIT: Duration = Duration::from_secs(30);
@@ -24,7 +24,7 @@ const STEP_LIMIT: Duration = Duration::from_secs(30);
 /// answer: a login form that comes back without words, an IdP stage that does not move on.
 const UNMOVED: Duration = Duration::from_secs(3);
 /// How often the browser is asked (a poll, not a sleep that decides anything).
-const POLL: Duration = Duration::from_millis(50);
+const POLL: Duration = Duration::from_millis(25);
 
 /// How a login step ended.
 #[derive(Debug)]
@@ -147,8 +147,7 @@ async fn fill_basic_form(c: &Client, user: &str, password: &str) -> Result<(), B
         ("[data-test-subj=password]", password),
     ] {
         let field = c.find(Locator::Css(css)).await?;
-        field.clear().await?;
-        field.send_keys(text).await?;
+        browser::fill(c, &field, text).await?;
     }
     c.find(Locator::Css("[aria-label=basicauth_login_button]"))
         .await?
