@@ -263,7 +263,8 @@ async fn run_on(
     let stack_dir = tempfile::Builder::new()
         .prefix("sso-harness-stack-")
         .tempdir()?;
-    let progress = |m: &str| say(bar, m.to_owned());
+    let steps = Steps::new(bar);
+    let progress = |m: &str| steps.begin(m);
     let not_started = |e: &dyn std::fmt::Display| {
         let reason = format!("the stack did not start: {e}");
         let results = cases
@@ -276,10 +277,11 @@ async fn run_on(
         })
     };
     let headless = flow.headless;
-    let mut stack = match backend
+    let started = backend
         .start(&cases[0], version, stack_dir.path(), &progress)
-        .await
-    {
+        .await;
+    steps.end();
+    let mut stack = match started {
         Ok(s) => s,
         Err(e) => return not_started(&e),
     };
@@ -311,6 +313,7 @@ async fn run_on(
                 .map_err(|e| anyhow!("a login with no browser: {e}"))?;
             times.push(began.elapsed());
         }
+        steps.end();
     }
     sampler.abort();
     let boot = stack.opensearch_boot();
@@ -423,6 +426,35 @@ fn say(bar: &ProgressBar, message: String) {
         eprintln!("{message}");
     } else {
         bar.set_message(message);
+    }
+}
+
+/// The stack's start, a step at a time: the bar shows the step under way, and each step leaves a line with its
+/// time when the next begins (a first run's downloads and installs take minutes: this says where they went).
+struct Steps<'a> {
+    bar: &'a ProgressBar,
+    current: std::cell::RefCell<Option<(String, Instant)>>,
+}
+
+impl<'a> Steps<'a> {
+    fn new(bar: &'a ProgressBar) -> Self {
+        Steps {
+            bar,
+            current: std::cell::RefCell::new(None),
+        }
+    }
+
+    fn begin(&self, step: &str) {
+        self.end();
+        say(self.bar, step.to_owned());
+        *self.current.borrow_mut() = Some((step.to_owned(), Instant::now()));
+    }
+
+    fn end(&self) {
+        if let Some((step, began)) = self.current.borrow_mut().take() {
+            let secs = began.elapsed().as_secs_f64();
+            print_line(self.bar, format!("{step}: {secs:.1} s"));
+        }
     }
 }
 

@@ -33,13 +33,20 @@ pub fn ensure_apt_packages(needed: &[(&str, &str)]) -> Result<()> {
         );
     }
     eprintln!("installing {} (apt-get)", missing.join(", "));
+    let began = std::time::Instant::now();
     run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
     run_checked(
         Command::new("apt-get")
             .args(["install", "-y", "-qq"])
             .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
+    )?;
+    eprintln!(
+        "installed {} in {:.1} s",
+        missing.join(", "),
+        began.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 pub fn is_root() -> bool {
