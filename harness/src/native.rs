@@ -11,7 +11,7 @@ use crate::browser::{self, Chromedriver};
 use crate::caddy::{Caddy, CaddyError};
 use crate::idp;
 use crate::opensearch::{self, Distribution, Node, Trust};
-use crate::plan::{self, Coupling, Plan};
+use crate::plan::{self, Plan};
 use crate::process::free_port;
 use crate::render::RunFiles;
 use crate::run::{Applied, Refusal};
@@ -175,7 +175,7 @@ impl Stack {
         // restart: `plan.idp` is nothing to carry out here.
         let plan = Plan {
             idp: None,
-            ..Plan::between(&self.serving, &keys, Coupling::DashboardsFollowsOpenSearch)
+            ..Plan::between(&self.serving, &keys)
         };
         let restarted = plan.restarts();
         if plan.opensearch.is_some() {

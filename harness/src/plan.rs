@@ -118,18 +118,6 @@ impl Serving {
     }
 }
 
-/// How a backend's components depend on each other beyond their own configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Coupling {
-    /// Each restarts for its own key only.
-    None,
-    /// Dashboards restarts with a new OpenSearch: its start-up check (its own connection, as its own user, which
-    /// decides whether it ever becomes ready) was made against the old node — and in containers it reaches the
-    /// node by the old container's address. Both backends run this way: a verdict must not depend on whether the
-    /// Dashboards of an earlier case happened to survive.
-    DashboardsFollowsOpenSearch,
-}
-
 /// Which components to (re)start, each with why; `None`: it keeps running.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
@@ -139,7 +127,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn between(serving: &Serving, next: &Keys, coupling: Coupling) -> Plan {
+    /// What `next` restarts of what is `serving`. Dashboards follows a new OpenSearch: its start-up check (its own
+    /// connection, as its own user, which decides whether it ever becomes ready) was made against the old node —
+    /// and in containers it reaches the node by the old container's address. Both backends run this way: a verdict
+    /// must not depend on whether the Dashboards of an earlier case happened to survive.
+    pub fn between(serving: &Serving, next: &Keys) -> Plan {
         let why = |running: bool, same: bool, what: &str| match (running, same) {
             (false, _) => Some("not running".to_owned()),
             (true, false) => Some(what.to_owned()),
@@ -154,7 +146,7 @@ impl Plan {
             serving.dashboards.as_ref() == Some(&next.dashboards),
             "its configuration",
         );
-        if coupling == Coupling::DashboardsFollowsOpenSearch && opensearch.is_some() {
+        if opensearch.is_some() {
             dashboards.get_or_insert_with(|| "a new OpenSearch".to_owned());
         }
         let idp = why(
@@ -205,16 +197,16 @@ mod tests {
     fn only_what_changed_restarts_and_a_stopped_component_starts() {
         let a = Keys::of(&case("expect: {login: success}"));
         let mut serving = Serving::default();
-        let first = Plan::between(&serving, &a, Coupling::None);
+        let first = Plan::between(&serving, &a);
         assert_eq!(first.restarts().len(), 3, "{first:?}");
         serving.after(&a);
-        assert_eq!(Plan::between(&serving, &a, Coupling::None), Plan::default());
+        assert_eq!(Plan::between(&serving, &a), Plan::default());
 
         let loggers = Keys::of(&case(
             "opensearch: {loggers: {org.opensearch.security: trace}}\nexpect: {login: success}",
         ));
         assert_eq!(
-            Plan::between(&serving, &loggers, Coupling::None),
+            Plan::between(&serving, &loggers),
             Plan::default(),
             "loggers are dynamic"
         );
@@ -222,13 +214,13 @@ mod tests {
         let other_dashboards = Keys::of(&case(
             "dashboards: {config: {opensearch_security.openid.scope: openid email}}\nexpect: {login: success}",
         ));
-        let plan = Plan::between(&serving, &other_dashboards, Coupling::None);
+        let plan = Plan::between(&serving, &other_dashboards);
         assert_eq!(plan.restarts(), ["Dashboards: its configuration"]);
 
         let private = Keys::of(&case(
             "stack: {idp_certificate: private}\nexpect: {login: success}",
         ));
-        let plan = Plan::between(&serving, &private, Coupling::None);
+        let plan = Plan::between(&serving, &private);
         assert_eq!(
             plan.restarts(),
             [
@@ -238,10 +230,10 @@ mod tests {
             "the stand-in's default trust follows the certificate too"
         );
         serving.dashboards = None;
-        let plan = Plan::between(&serving, &a, Coupling::DashboardsFollowsOpenSearch);
+        let plan = Plan::between(&serving, &a);
         assert_eq!(plan.restarts(), ["Dashboards: not running"]);
         serving.after(&a);
-        let plan = Plan::between(&serving, &private, Coupling::DashboardsFollowsOpenSearch);
+        let plan = Plan::between(&serving, &private);
         assert_eq!(plan.opensearch.is_some(), plan.dashboards.is_some());
     }
 
@@ -257,33 +249,38 @@ mod tests {
         };
         let dynamic = with("search.max_buckets: 20000, action.auto_create_index: false");
         assert_eq!(
-            Plan::between(&serving, &dynamic, Coupling::None),
+            Plan::between(&serving, &dynamic),
             Plan::default(),
             "dynamic settings go through _cluster/settings"
         );
         let header = with("http.max_header_size: 16kb, search.max_buckets: 20000");
         assert_eq!(
-            Plan::between(&serving, &header, Coupling::None).restarts(),
-            ["OpenSearch: its opensearch.yml: http.max_header_size"]
+            Plan::between(&serving, &header).restarts(),
+            [
+                "OpenSearch: its opensearch.yml: http.max_header_size",
+                "Dashboards: a new OpenSearch"
+            ]
         );
         serving.after(&header);
         assert_eq!(
-            Plan::between(
-                &serving,
-                &with("http: {max_header_size: 16kb}"),
-                Coupling::None
-            ),
+            Plan::between(&serving, &with("http: {max_header_size: 16kb}")),
             Plan::default(),
             "the same static setting, nested, and no dynamic one: nothing to restart"
         );
         assert_eq!(
-            Plan::between(&serving, &a, Coupling::None).restarts(),
-            ["OpenSearch: its opensearch.yml: http.max_header_size"],
+            Plan::between(&serving, &a).restarts(),
+            [
+                "OpenSearch: its opensearch.yml: http.max_header_size",
+                "Dashboards: a new OpenSearch"
+            ],
             "back to the harness's own opensearch.yml"
         );
         assert_eq!(
-            Plan::between(&serving, &with("my.plugin.setting: x"), Coupling::None).restarts(),
-            ["OpenSearch: its opensearch.yml: http.max_header_size, my.plugin.setting"],
+            Plan::between(&serving, &with("my.plugin.setting: x")).restarts(),
+            [
+                "OpenSearch: its opensearch.yml: http.max_header_size, my.plugin.setting",
+                "Dashboards: a new OpenSearch"
+            ],
             "a key the table does not know is static"
         );
 

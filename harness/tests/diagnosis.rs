@@ -151,6 +151,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
         &["dashboards-refused-config"],
     ),
     (
+        "basic-challenge-before-openid@challenge-true",
+        &["basic-challenge-before-openid"],
+    ),
+    (
         "dashboards-startup@short-cookie-password",
         &["dashboards-refused-config"],
     ),

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Idp, REDIRECT, start};
+use support::{Idp, REDIRECT, executor_url, get_json, start, urlencode};
 
 impl Idp {
     fn issuer(&self) -> String {
@@ -19,14 +19,7 @@ impl Idp {
     }
 
     async fn get_json(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        get_json(&self.http, format!("{}{path}", self.base)).await
     }
 
     fn location(r: &reqwest::Response) -> String {
@@ -50,20 +43,8 @@ impl Idp {
             "{flow}"
         );
         let query = flow.split_once('?').unwrap().1;
-        let executor = format!(
-            "{}/api/v3/flows/executor/default-authentication-flow/?query={}",
-            self.base,
-            urlencode(query)
-        );
-        let c: Value = self
-            .http
-            .get(&executor)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let executor = executor_url(&self.base, query);
+        let c: Value = get_json(&self.http, &executor).await;
         assert_eq!(c["component"], "ak-stage-identification");
         assert_eq!(c["application_pre"], self.config.application_name);
         let r = self
@@ -78,15 +59,7 @@ impl Idp {
             302,
             "identification answers with a redirect to the executor"
         );
-        let c: Value = self
-            .http
-            .get(&executor)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let c: Value = get_json(&self.http, &executor).await;
         assert_eq!(c["component"], "ak-stage-password");
         assert_eq!(c["pending_user"], user);
         let mut r = self
@@ -173,10 +146,6 @@ impl Idp {
         assert_eq!(r.headers()["cache-control"], "no-store");
         r.json().await.unwrap()
     }
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn param(query: &str, name: &str) -> String {
@@ -722,11 +691,7 @@ async fn the_fifth_wrong_password_is_denied_as_authentik_denies_it() {
     let first = idp.login("alice", "wrong", "").await.unwrap_err();
     assert_eq!(first["component"], "ak-stage-password");
     // The same plan goes on: four more wrong passwords on its password stage.
-    let executor = format!(
-        "{}/api/v3/flows/executor/default-authentication-flow/?query={}",
-        idp.base,
-        urlencode("next=%2Fapplication%2Fo%2Fauthorize%2F")
-    );
+    let executor = executor_url(&idp.base, "next=%2Fapplication%2Fo%2Fauthorize%2F");
     let mut answers = Vec::new();
     for _ in 0..4 {
         let c: Value = idp

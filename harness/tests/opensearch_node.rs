@@ -2,17 +2,10 @@
 //! configuration, takes case configurations over the REST API with the admin certificate, judges tokens itself,
 //! and leaves no process behind.
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Instant;
 
-use harness::certs::RunCertificates;
-use harness::opensearch::{
-    self, Distribution, NATIVE_DEFAULT_VERSION, Node, Trust, apply_security,
-};
-use harness::render::{Inputs, render};
+use harness::opensearch::{self, apply_security};
 use harness::scenario::{self, SourceFile};
-use harness::secrets::Secrets;
-use harness::topology::{Ports, Topology};
 
 fn cases() -> Vec<scenario::Case> {
     let text = "expect: { login: success }\nvariants:\n  - name: groups\n  - name: roles\n    set:\n      /opensearch/security/config/config/dynamic/authc/openid_auth_domain/http_authenticator/config/roles_key: roles\n      /opensearch/security/roles_mapping/all_access/backend_roles: [admins, staff]\n";
@@ -24,78 +17,28 @@ fn cases() -> Vec<scenario::Case> {
     .cases
 }
 
+mod support;
+use support::get_json;
+use support::node::{Booted, boot};
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_real_node_boots_takes_case_configs_and_answers_with_the_security_plugin() {
-    let cache = harness::cache::dir();
-    let version = NATIVE_DEFAULT_VERSION;
-    let jdk = opensearch::select_jdk(version, &cache)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let t = Instant::now();
-    let dist = Distribution::ensure(version, &cache, &jdk, &|m| eprintln!("{m}"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    eprintln!(
-        "distribution ready in {:?} (Java {} at {})",
-        t.elapsed(),
-        jdk.major,
-        jdk.home.display()
-    );
-
-    let ports = Ports {
-        https: harness::process::free_port().unwrap(),
-        idp: harness::process::free_port().unwrap(),
-        dashboards: harness::process::free_port().unwrap(),
-        opensearch_http: harness::process::free_port().unwrap(),
-        opensearch_transport: harness::process::free_port().unwrap(),
-    };
-    let topology = Topology::native(ports);
-    let certs = RunCertificates::generate(&topology.hosts).unwrap();
-    let secrets = Secrets::random();
     let cases = cases();
-    let files: Vec<_> = cases
-        .iter()
-        .map(|case| {
-            render(&Inputs {
-                case,
-                topology: &topology,
-                certs: &certs,
-                secrets: &secrets,
-            })
-            .unwrap()
-        })
-        .collect();
-    let dir = tempfile::Builder::new()
-        .prefix("sso-harness-node-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-
-    let node = Node::start(
-        &dist,
-        &jdk,
-        &files[0],
-        &topology,
-        Trust::SystemAndRunCa,
-        dir.path(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    eprintln!("OpenSearch {version} security UP in {:?}", node.started_in);
+    let Booted {
+        dir: _dir,
+        node,
+        topology,
+        certs,
+        files,
+    } = boot(&cases, "sso-harness-node-").await;
     let ca = &files[0].0["harness/ca.pem"];
     let admin = opensearch::client(ca, &topology, Some(&certs.admin)).unwrap();
     let anonymous = opensearch::client(ca, &topology, None).unwrap();
     let base = topology.opensearch_url();
 
     // The admin certificate is the admin DN: authinfo names it.
-    let info: serde_json::Value = admin
-        .get(format!("{base}/_plugins/_security/authinfo"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: serde_json::Value =
+        get_json(&admin, format!("{base}/_plugins/_security/authinfo")).await;
     assert_eq!(
         info["user_name"],
         "CN=harness-admin,OU=harness,O=sso-harness"
@@ -129,14 +72,11 @@ async fn a_real_node_boots_takes_case_configs_and_answers_with_the_security_plug
         mapping["all_access"]["backend_roles"],
         serde_json::json!(["admins", "staff"])
     );
-    let config: serde_json::Value = admin
-        .get(format!("{base}/_plugins/_security/api/securityconfig"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: serde_json::Value = get_json(
+        &admin,
+        format!("{base}/_plugins/_security/api/securityconfig"),
+    )
+    .await;
     assert_eq!(
         config["config"]["dynamic"]["authc"]["openid_auth_domain"]["http_authenticator"]["config"]
             ["roles_key"],

@@ -4,16 +4,11 @@
 //! node the way the harness gives them: static ones in opensearch.yml (a 12 KB header passes a node booted with
 //! `http.max_header_size: 16kb`), dynamic ones through `_cluster/settings`, reset to `null` by a case without them.
 
-use std::os::unix::fs::PermissionsExt;
+use harness::opensearch::settings::{Kind, TABLE};
 use std::time::Instant;
 
-use harness::certs::RunCertificates;
-use harness::opensearch::settings::{Kind, TABLE};
-use harness::opensearch::{self, Distribution, NATIVE_DEFAULT_VERSION, Node, Trust};
-use harness::render::{Inputs, render};
+use harness::opensearch;
 use harness::scenario::{self, SourceFile};
-use harness::secrets::Secrets;
-use harness::topology::{Ports, Topology};
 use serde_json::{Value, json};
 
 fn cases() -> Vec<scenario::Case> {
@@ -32,61 +27,25 @@ async fn json_of(r: reqwest::RequestBuilder) -> Value {
     r.json().await.unwrap()
 }
 
+mod support;
+use support::node::{Booted, boot};
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_table_of_static_and_dynamic_settings_is_what_the_real_node_says() {
-    let cache = harness::cache::dir();
-    let version = NATIVE_DEFAULT_VERSION;
-    let jdk = opensearch::select_jdk(version, &cache)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let dist = Distribution::ensure(version, &cache, &jdk, &|m| eprintln!("{m}"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let free = || harness::process::free_port().unwrap();
-    let topology = Topology::native(Ports {
-        https: free(),
-        idp: free(),
-        dashboards: free(),
-        opensearch_http: free(),
-        opensearch_transport: free(),
-    });
-    let certs = RunCertificates::generate(&topology.hosts).unwrap();
-    let secrets = Secrets::random();
     let cases = cases();
-    let files: Vec<_> = cases
-        .iter()
-        .map(|case| {
-            render(&Inputs {
-                case,
-                topology: &topology,
-                certs: &certs,
-                secrets: &secrets,
-            })
-            .unwrap()
-        })
-        .collect();
+    let Booted {
+        dir: _dir,
+        node,
+        topology,
+        certs,
+        files,
+    } = boot(&cases, "sso-harness-settings-").await;
     let yml = &files[0].0["opensearch/opensearch.yml"];
     assert!(yml.contains("http.max_header_size: 16kb"), "{yml}");
     assert!(
         !yml.contains("search.max_buckets"),
         "dynamic settings stay out:\n{yml}"
     );
-    let dir = tempfile::Builder::new()
-        .prefix("sso-harness-settings-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let node = Node::start(
-        &dist,
-        &jdk,
-        &files[0],
-        &topology,
-        Trust::SystemAndRunCa,
-        dir.path(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    eprintln!("OpenSearch {version} security UP in {:?}", node.started_in);
     let admin = opensearch::client(&certs.ca_cert, &topology, Some(&certs.admin)).unwrap();
     let base = topology.opensearch_url();
 

@@ -14,6 +14,7 @@ use harness::stand_in::{self, Config, Server, Upstreams};
 use serde_json::{Value, json};
 
 mod support;
+use support::{executor_url, get_json, urlencode};
 
 const UNAUTHORIZED: &str = r#"{"statusCode":401,"error":"Unauthorized","message":"Unauthorized"}"#;
 const BASIC_PASSWORD: &str = "correct horse";
@@ -259,20 +260,8 @@ impl Stack {
             to.starts_with("/if/flow/default-authentication-flow/?"),
             "{to}"
         );
-        let executor = format!(
-            "{}/api/v3/flows/executor/default-authentication-flow/?query={}",
-            idp.base,
-            stand_in_encode(to.split_once('?').unwrap().1)
-        );
-        let c: Value = self
-            .http
-            .get(&executor)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let executor = executor_url(&idp.base, to.split_once('?').unwrap().1);
+        let c: Value = get_json(&self.http, &executor).await;
         assert_eq!(c["component"], "ak-stage-identification");
         self.http
             .post(&executor)
@@ -315,7 +304,7 @@ impl Stack {
             capture,
             format!(
                 "/auth/openid/captureUrlFragment?nextUrl={}",
-                stand_in_encode(page)
+                urlencode(page)
             )
         );
         let html = self.get(&capture).await.text().await.unwrap();
@@ -324,7 +313,7 @@ impl Stack {
         // Without JavaScript: the meta refresh (no fragment).
         let login = format!(
             "/auth/openid/login?redirectHash=false&amp;nextUrl={}",
-            stand_in_encode(page)
+            urlencode(page)
         );
         assert!(
             html.contains(&format!("content=\"0;url={login}\"")),
@@ -347,10 +336,6 @@ impl Stack {
     fn log(&self) -> String {
         self.server.log_lines().join("\n")
     }
-}
-
-fn stand_in_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use super::images::{self, IdpImages, Images};
 use super::services::{self, Deploy, IMAGE_UID, Run, Service};
 use crate::browser;
 use crate::opensearch::{self, Trust};
-use crate::plan::{self, Coupling, Plan};
+use crate::plan::{self, Plan};
 use crate::render::RunFiles;
 use crate::run::StackError;
 use crate::scenario::Case;
@@ -189,7 +189,7 @@ impl Stack {
     ) -> Result<(RunFiles, Vec<String>), ContainersError> {
         let files = self.context.render(case)?;
         let keys = plan::Keys::of(case);
-        let plan = Plan::between(&self.serving, &keys, Coupling::DashboardsFollowsOpenSearch);
+        let plan = Plan::between(&self.serving, &keys);
         if plan.opensearch.is_some() {
             progress(&format!("starting OpenSearch ({})", self.images.opensearch));
             if let Some(old) = self.opensearch.take() {

@@ -18,6 +18,8 @@ pub struct Evidence<'a> {
     pub openid: Option<(&'a str, &'a Map<String, Value>)>,
     /// `opensearch_dashboards.yml` as a document.
     pub dashboards: &'a Map<String, Value>,
+    /// `config.yml` as a document (its auth domains, for the rules about their order).
+    pub config: &'a Map<String, Value>,
 }
 
 impl<'a> Evidence<'a> {
@@ -28,6 +30,7 @@ impl<'a> Evidence<'a> {
             idp_certificate: document.stack.idp_certificate,
             openid: openid_authenticator(&document.opensearch.security.config),
             dashboards: &document.dashboards.config,
+            config: &document.opensearch.security.config,
         }
     }
 

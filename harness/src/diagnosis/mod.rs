@@ -82,6 +82,11 @@ pub static RULES: &[Rule] = &[
         check: rules::idp_ca_untrusted_by_dashboards,
     },
     Rule {
+        name: "basic-challenge-before-openid",
+        scenario: "basic-challenge-before-openid/challenge-true",
+        check: rules::basic_challenge_before_openid,
+    },
+    Rule {
         name: "wrong-client-secret",
         scenario: "wrong-client-secret/wrong-secret",
         check: rules::wrong_client_secret,
@@ -141,6 +146,7 @@ mod tests {
             idp_certificate: IdpCertificate::Public,
             openid: None,
             dashboards: &d,
+            config: &d,
         };
         assert_eq!(diagnose(&e), vec![]);
     }
@@ -158,6 +164,7 @@ mod tests {
                 idp_certificate: IdpCertificate::Public,
                 openid: None,
                 dashboards: &d,
+                config: &d,
             };
             diagnose(&e).into_iter().map(|d| d.rule).collect::<Vec<_>>()
         };

@@ -149,4 +149,19 @@ mod tests {
             "{s}"
         );
     }
+
+    #[test]
+    fn typographic_quotes_are_kept_and_said() {
+        let i = one(
+            "opensearch_dashboards.yml",
+            "opensearch_security.readonly_mode.roles: [\u{201c}ro\u{201d}]\nopensearch_security.openid.scope: openid\n",
+        )
+        .expect("imports");
+        let s = &i.scenario;
+        assert!(
+            s.contains("opensearch_security.readonly_mode.roles: [\"\u{201c}ro\u{201d}\"]  # kept: typographic quotes"),
+            "{s}"
+        );
+        assert_eq!(s.matches("typographic").count(), 1, "{s}");
+    }
 }

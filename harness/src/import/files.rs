@@ -204,4 +204,26 @@ mod tests {
             i.notes
         );
     }
+
+    #[test]
+    fn a_key_without_a_value_is_kept_and_said() {
+        let i = one(
+            "config.yml",
+            "config:\n  dynamic:\n    authc:\n      cert:\n        order: 2\n        http_authenticator:\n",
+        )
+        .expect("imports");
+        assert!(
+            i.scenario
+                .contains("http_authenticator: null  # kept: no value as posted"),
+            "{}",
+            i.scenario
+        );
+        assert!(
+            i.notes
+                .iter()
+                .any(|n| n.starts_with("config.yml:6:9: kept: no value")),
+            "{:?}",
+            i.notes
+        );
+    }
 }

@@ -14,6 +14,7 @@ mod files;
 mod mask;
 mod rebuild;
 mod security;
+mod trust;
 
 use std::fmt::Write as _;
 
@@ -123,8 +124,34 @@ pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diag
         "reference".into(),
         json!("the files a user posted, imported by `cargo xtask import`"),
     );
-    out.doc
-        .insert("stack".into(), json!({ "idp": "authentik" }));
+    let mut stack = json!({ "idp": "authentik" });
+    let mut variants = None;
+    if let Some((at, setting)) = trust::idp_ca_named(&posted) {
+        stack["idp_certificate"] = json!("private");
+        out.comment(
+            "/stack/idp_certificate",
+            &at,
+            &format!(
+                "the files give the IdP a CA of its own (`{setting}`): its certificate is not one the servers trust \
+                 by default, so the harness's IdP gets one of the run's private CA"
+            ),
+        );
+        if dashboards.is_none() {
+            // The harness's Dashboards (its defaults) would not trust that CA, and fail before OpenSearch is asked;
+            // the report's got further, or it would have posted that.
+            variants = Some(json!([{
+                "name": "dashboards-trusts-the-idp",
+                "set": { "/dashboards/config/opensearch_security.openid.root_ca": "${tls.ca_file}" }
+            }]));
+            out.comment(
+                "/variants",
+                &at,
+                "no opensearch_dashboards.yml was posted: the harness's Dashboards trusts the IdP's CA \
+                 (`opensearch_security.openid.root_ca`), so the case shows what OpenSearch does",
+            );
+        }
+    }
+    out.doc.insert("stack".into(), stack);
     out.doc.insert("idp".into(), idp_doc);
     if !opensearch.is_empty() {
         out.doc
@@ -135,6 +162,9 @@ pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diag
     }
     out.doc
         .insert("expect".into(), json!({ "login": "success" }));
+    if let Some(v) = variants {
+        out.doc.insert("variants".into(), v);
+    }
 
     let mut text = String::new();
     text.push_str("# Imported by `cargo xtask import` from:\n");

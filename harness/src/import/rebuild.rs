@@ -7,7 +7,7 @@ use super::dashboards::{add_dashboards_connection, dashboards_setting};
 use super::emit::Out;
 use super::files::{Kind, Posted};
 use super::mask::is_masked;
-use super::security::openid_setting;
+use super::security::{add_basic_domain, config_fragment_prefix, openid_setting};
 use crate::scenario::source::escape_token;
 
 pub(super) fn walk(v: &Value, ptr: &str, f: &mut dyn FnMut(&str, &Value)) {
@@ -60,9 +60,39 @@ pub(super) fn transform(p: &Posted, out_ptr: &str, out: &mut Out) -> Value {
         .and_then(Value::as_str)
         .unwrap_or("kibanaserver")
         .to_owned();
-    let mut value = rebuild(p, &p.value, "", out_ptr, out, &mut Vec::new(), &username);
+    // A part of config.yml (users often paste only from `authc:`) is rebuilt where the plugin reads it.
+    let prefix = match p.kind {
+        Kind::Config => config_fragment_prefix(&p.value),
+        _ => &[],
+    };
+    let inner_ptr = prefix
+        .iter()
+        .fold(out_ptr.to_owned(), |ptr, k| format!("{ptr}/{k}"));
+    let mut path = prefix.iter().map(|k| (*k).to_owned()).collect();
+    let mut value = rebuild(p, &p.value, "", &inner_ptr, out, &mut path, &username);
+    if let Some(first) = prefix.first() {
+        let starts = p
+            .value
+            .as_object()
+            .and_then(|m| m.keys().next())
+            .map(|k| k.trim().to_owned())
+            .unwrap_or_default();
+        for k in prefix.iter().rev() {
+            value = json!({ *k: value });
+        }
+        out.comment(
+            &format!("{out_ptr}/{first}"),
+            &p.at(&format!("/{}", escape_token(&starts))),
+            &format!(
+                "the posted file is a part of config.yml (it starts at `{starts}:`): placed under `{}`, where the \
+                 plugin reads it",
+                prefix.join(".")
+            ),
+        );
+    }
     match (p.kind, &mut value) {
         (Kind::Dashboards, Value::Object(m)) => add_dashboards_connection(m, p, out_ptr, out),
+        (Kind::Config, v) => add_basic_domain(v, p, out_ptr, out),
         (Kind::RolesMapping, Value::Object(m)) if !m.contains_key("kibana_server") => {
             m.insert(
                 "kibana_server".into(),
@@ -126,6 +156,22 @@ pub(super) fn rebuild(
                                 &at,
                                 "kept: the deprecated name of opensearch.requestHeadersAllowlist, which \
                                  Dashboards still reads",
+                            );
+                        }
+                        if rebuilt.is_null() {
+                            out.comment(
+                                &dst,
+                                &at,
+                                "kept: no value as posted (the component reads it as unset, or fills in its defaults \
+                                 — or the post was cut off here)",
+                            );
+                        }
+                        if has_typographic_quotes(&rebuilt) {
+                            out.comment(
+                                &dst,
+                                &at,
+                                "kept: typographic quotes (“ ”) are not YAML's quotes, so they are part of the value, as \
+                                 the component reads it",
                             );
                         }
                         if is_masked(&rebuilt) {
@@ -205,5 +251,17 @@ pub(super) fn action_for(p: &Posted, path: &[String], v: &Value, username: &str)
             ),
         ),
         _ => Action::Keep,
+    }
+}
+
+/// A string (or a list's string) wrapped in typographic quotes, as text pasted through a word processor or a forum
+/// has them: YAML reads them as characters of the value.
+fn has_typographic_quotes(v: &Value) -> bool {
+    match v {
+        Value::String(s) => {
+            s.starts_with(['“', '”', '‘', '’']) || s.ends_with(['“', '”', '‘', '’'])
+        }
+        Value::Array(a) => a.iter().any(has_typographic_quotes),
+        _ => false,
     }
 }

@@ -56,6 +56,82 @@ pub(super) fn openid_setting(key: &str, v: &Value) -> Action {
     }
 }
 
+/// The keys above a posted part of config.yml: users often paste only from `authc:` (or `dynamic:`), and the
+/// plugin reads those under `config.dynamic`. Empty for a whole file (or anything else).
+pub(super) fn config_fragment_prefix(value: &Value) -> &'static [&'static str] {
+    // The keys of `config.dynamic` (the plugin's ConfigV7.Dynamic).
+    const DYNAMIC: &[&str] = &[
+        "authc",
+        "authz",
+        "http",
+        "kibana",
+        "auth_failure_listeners",
+        "do_not_fail_on_forbidden",
+        "do_not_fail_on_forbidden_empty",
+        "multi_rolespec_enabled",
+        "hosts_resolver_mode",
+        "filtered_alias_mode",
+        "disable_rest_auth",
+        "disable_intertransport_auth",
+        "respect_request_indices_options",
+        "on_behalf_of",
+    ];
+    let Some(m) = value.as_object().filter(|m| !m.is_empty()) else {
+        return &[];
+    };
+    let keys: Vec<&str> = m.keys().map(|k| k.trim()).collect();
+    if keys == ["dynamic"] {
+        &["config"]
+    } else if keys.iter().all(|k| DYNAMIC.contains(k)) {
+        &["config", "dynamic"]
+    } else {
+        &[]
+    }
+}
+
+/// A basic domain for Dashboards' own user, where the posted config.yml's `authc` has none: the harness's
+/// Dashboards logs in as `kibanaserver` over HTTP basic (the report's Dashboards was up, so it got in some way — a
+/// client certificate, or a part of the file not posted). It goes last (`order` above every posted one) with
+/// `challenge: false`, so it answers only what no posted domain does.
+pub(super) fn add_basic_domain(config: &mut Value, p: &Posted, out_ptr: &str, out: &mut Out) {
+    let Some(authc) = config
+        .pointer_mut("/config/dynamic/authc")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let is_basic = |d: &Value| {
+        d.pointer("/http_authenticator/type")
+            .and_then(Value::as_str)
+            == Some("basic")
+    };
+    if authc.is_empty() || authc.values().any(is_basic) {
+        return;
+    }
+    let order = authc
+        .values()
+        .filter_map(|d| d.get("order").and_then(Value::as_i64))
+        .max()
+        .map_or(0, |o| o + 1);
+    let name = "basic_internal_auth_domain";
+    authc.insert(
+        name.to_owned(),
+        json!({
+            "http_enabled": true,
+            "transport_enabled": true,
+            "order": order,
+            "http_authenticator": { "type": "basic", "challenge": false },
+            "authentication_backend": { "type": "internal" }
+        }),
+    );
+    out.comment(
+        &format!("{out_ptr}/config/dynamic/authc/{name}"),
+        &p.at("/config/dynamic/authc"),
+        "added, last: the posted authc has no basic domain, and the harness's Dashboards logs in as kibanaserver \
+         over HTTP basic (the report's Dashboards was up: it got in another way, or through a part not posted)",
+    );
+}
+
 /// The application slug of an authentik discovery URL in `p` (with where it was).
 pub(super) fn slug_of(p: &Posted) -> Option<(String, String)> {
     static SLUG: LazyLock<Regex> =
@@ -192,5 +268,56 @@ mod tests {
             i.scenario
         );
         assert!(!i.scenario.contains("hash:"), "{}", i.scenario);
+    }
+
+    #[test]
+    fn a_part_of_config_yml_is_placed_under_config_dynamic_and_mapped_there() {
+        // Pasted from `authc:` on, indented as it was in the file.
+        let text = "  authc:\n    sso:\n      http_authenticator:\n        type: openid\n        config:\n          \
+                    subject_key: email\n          openid_connect_url: https://idp.example/<id>/x\n";
+        let i = one("config.yml", text).expect("imports");
+        let s = &i.scenario;
+        assert!(
+            s.contains("    config:\n      config:  # the posted file is a part of config.yml (it starts at `authc:`): placed under `config.dynamic`"),
+            "{s}"
+        );
+        assert!(s.contains("(config.yml:1:3)"), "{s}");
+        assert!(
+            s.contains("        dynamic:\n          authc:\n            sso:"),
+            "{s}"
+        );
+        assert!(
+            s.contains("openid_connect_url: \"${idp.discovery_url}\"  # was"),
+            "{s}"
+        );
+        let whole = one("config.yml", "config:\n  dynamic:\n    authc: {}\n").expect("imports");
+        assert!(!whole.scenario.contains("a part of"), "{}", whole.scenario);
+        let dynamic = one(
+            "config.yml",
+            "dynamic:\n  http:\n    anonymous_auth_enabled: false\n",
+        )
+        .expect("imports");
+        assert!(
+            dynamic.scenario.contains("placed under `config`"),
+            "{}",
+            dynamic.scenario
+        );
+    }
+
+    #[test]
+    fn a_basic_domain_is_added_last_only_where_the_posted_authc_has_none() {
+        let text = "config:\n  dynamic:\n    authc:\n      oidc:\n        order: 4\n        http_authenticator:\n          \
+                    type: openid\n      cert:\n        order: 2\n        http_authenticator:\n          type: clientcert\n";
+        let s = one("config.yml", text).expect("imports").scenario;
+        assert!(
+            s.contains(
+                "basic_internal_auth_domain:  # added, last: the posted authc has no basic domain"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("order: 5\n"), "{s}");
+        let with_basic = "config:\n  dynamic:\n    authc:\n      b:\n        http_authenticator:\n          type: basic\n";
+        let s = one("config.yml", with_basic).expect("imports").scenario;
+        assert!(!s.contains("added, last"), "{s}");
     }
 }

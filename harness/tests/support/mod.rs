@@ -1,5 +1,7 @@
-//! Shared by the tests that talk to the embedded IdP.
+//! Shared by the tests that talk to the embedded IdP (here) and by those that boot a real node (`node`).
 #![allow(dead_code)]
+
+pub mod node;
 
 use harness::certs::RunCertificates;
 use harness::idp::{Config, Server};
@@ -45,4 +47,22 @@ pub async fn start(scenario_yaml: &str) -> Idp {
         base,
         http,
     }
+}
+
+/// `s` form-encoded, as a query parameter's value.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The flow executor's API for the default authentication flow at `base`, carrying the flow page's query.
+pub fn executor_url(base: &str, flow_query: &str) -> String {
+    format!(
+        "{base}/api/v3/flows/executor/default-authentication-flow/?query={}",
+        urlencode(flow_query)
+    )
+}
+
+/// A GET that must answer JSON.
+pub async fn get_json(http: &reqwest::Client, url: impl reqwest::IntoUrl) -> serde_json::Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
 }

@@ -1,8 +1,9 @@
 //! The rules' checks, by what they read: the token's form, its claims, trust in the IdP's certificate,
-//! Dashboards' refusals. Each returns `(summary, fix)` when its cause shows in the evidence.
+//! the auth domains' order, Dashboards' refusals. Each returns `(summary, fix)` when its cause shows in the evidence.
 
 mod claims;
 mod dashboards;
+mod domains;
 mod tls;
 mod token;
 
@@ -10,6 +11,7 @@ pub(super) use claims::{
     audience_mismatch, issuer_mismatch, roles_claim_missing, subject_claim_missing,
 };
 pub(super) use dashboards::{dashboards_refused_config, wrong_client_secret};
+pub(super) use domains::basic_challenge_before_openid;
 pub(super) use tls::{
     idp_ca_untrusted_by_dashboards, idp_ca_untrusted_by_opensearch, idp_tls_keys_unprefixed,
 };

@@ -172,6 +172,7 @@ mod tests {
             idp_certificate: IdpCertificate::Public,
             openid: Some(("openid_auth_domain", &c)),
             dashboards: &d,
+            config: &d,
         };
         assert_eq!(
             unprefixed_tls_keys(&e),
