@@ -10,6 +10,7 @@ pub mod compose;
 pub mod containers;
 pub mod diagnosis;
 pub mod idp;
+pub mod keycloak;
 pub mod import;
 pub mod matrix;
 pub mod native;

@@ -48,6 +48,7 @@ async fn a_real_node_boots_takes_case_configs_and_answers_with_the_security_plug
         dashboards: harness::process::free_port().unwrap(),
         opensearch_http: harness::process::free_port().unwrap(),
         opensearch_transport: harness::process::free_port().unwrap(),
+        keycloak: harness::process::free_port().unwrap(),
     };
     let topology = Topology::native(ports);
     let certs = RunCertificates::generate(&topology.hosts).unwrap();

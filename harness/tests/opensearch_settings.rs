@@ -49,6 +49,7 @@ async fn the_table_of_static_and_dynamic_settings_is_what_the_real_node_says() {
         dashboards: free(),
         opensearch_http: free(),
         opensearch_transport: free(),
+        keycloak: free(),
     });
     let certs = RunCertificates::generate(&topology.hosts).unwrap();
     let secrets = Secrets::random();
