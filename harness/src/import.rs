@@ -25,6 +25,16 @@ pub enum Idp {
     Keycloak,
 }
 
+impl Idp {
+    /// Its `stack.idp` value.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Idp::Authentik => "authentik",
+            Idp::Keycloak => "keycloak",
+        }
+    }
+}
+
 /// What the import made: the scenario's text, and the notes (each `file:line:column: what`) also in its comments.
 #[derive(Clone, Debug)]
 pub struct Imported {
@@ -164,18 +174,6 @@ fn quote_masks(text: &str) -> (String, Vec<usize>) {
 /// Imports `files` (each its path as the user named it, and its text) for `idp`.
 pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    if idp == Idp::Keycloak {
-        errors.push(Diagnostic::at(
-            &SourceFile {
-                path: "--idp keycloak".into(),
-                text: String::new(),
-            },
-            None,
-            "the harness cannot run Keycloak yet (`stack.idp` is `authentik` only in this build): import with \
-             `--idp authentik`, the default",
-        ));
-        return Err(errors);
-    }
     let mut posted = Vec::new();
     for (path, text) in files {
         let file = SourceFile {
@@ -284,7 +282,10 @@ pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diag
          encrypts every token)"
             .into(),
     );
-    let mut idp_doc = json!({ "provider": provider });
+    let mut idp_doc = match idp {
+        Idp::Authentik => json!({ "provider": provider }),
+        Idp::Keycloak => keycloak_section(&posted, &mut out),
+    };
     if let Some(Value::Object(rm)) = security.get_mut("roles_mapping") {
         users_for(rm, &mut idp_doc, &mut out);
     }
@@ -307,8 +308,7 @@ pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diag
         "reference".into(),
         json!("the files a user posted, imported by `cargo xtask import`"),
     );
-    out.doc
-        .insert("stack".into(), json!({ "idp": "authentik" }));
+    out.doc.insert("stack".into(), json!({ "idp": idp.wire() }));
     out.doc.insert("idp".into(), idp_doc);
     if !opensearch.is_empty() {
         out.doc
@@ -339,6 +339,34 @@ pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diag
         scenario: text,
         notes: out.notes,
     })
+}
+
+/// Keycloak's section (`--idp keycloak`): the realm from a Keycloak discovery URL the files name (`/realms/<realm>/`),
+/// and a client with no attributes (the posted files cannot say whether it encrypts its ID tokens).
+fn keycloak_section(posted: &[Posted<'_>], out: &mut Out) -> Value {
+    static REALM: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"/realms/([^/]+)/").expect("regex"));
+    let mut keycloak = Map::new();
+    let found = posted.iter().find_map(|p| {
+        REALM
+            .captures(&p.file.text)
+            .map(|c| (c[1].to_owned(), p.file.path.clone()))
+    });
+    if let Some((realm, path)) = found {
+        keycloak.insert("realm".into(), json!(realm));
+        out.comments.insert(
+            "/idp/keycloak/realm".into(),
+            format!("from the discovery URL in {path}"),
+        );
+    }
+    keycloak.insert("client".into(), json!({ "attributes": {} }));
+    out.comments.insert(
+        "/idp/keycloak/client/attributes".into(),
+        "the posted files cannot say: add `id.token.encrypted.response.alg` (and `.enc`) if the report's \
+         client encrypts its ID tokens (Keycloak then sends a JWE)"
+            .into(),
+    );
+    json!({ "keycloak": keycloak })
 }
 
 /// The application slug of an authentik discovery URL in `p` (with where it was).
@@ -880,19 +908,39 @@ mod tests {
     }
 
     #[test]
-    fn unknown_files_and_keycloak_are_refused_with_why() {
+    fn unknown_files_are_refused_with_why() {
         let e = one("kibana.yml", "a: 1\n").unwrap_err();
         assert!(
             e[0].to_string().contains("opensearch_dashboards.yml"),
             "{}",
             e[0]
         );
-        let e = import(&[], Idp::Keycloak).unwrap_err();
-        assert!(
-            e[0].to_string().contains("cannot run Keycloak yet"),
-            "{}",
-            e[0]
-        );
+    }
+
+    #[test]
+    fn keycloak_gets_its_realm_from_the_discovery_url_and_a_loadable_scenario() {
+        let config = "_meta: { type: config, config_version: 2 }\nconfig:\n  dynamic:\n    authc:\n      openid_auth_domain:\n\
+                      \x20       http_enabled: true\n        transport_enabled: true\n        order: 1\n\
+                      \x20       http_authenticator:\n          type: openid\n          challenge: false\n\
+                      \x20         config:\n            subject_key: preferred_username\n            roles_key: roles\n\
+                      \x20           openid_connect_url: https://kc.example.com/realms/corp/.well-known/openid-configuration\n\
+                      \x20       authentication_backend: { type: noop }\n";
+        let i = import(
+            &[("config.yml".to_owned(), config.to_owned())],
+            Idp::Keycloak,
+        )
+        .expect("imports");
+        let s = &i.scenario;
+        assert!(s.contains("idp: \"keycloak\""), "{s}");
+        assert!(s.contains("realm: \"corp\""), "{s}");
+        let file = SourceFile {
+            path: "imported.yaml".into(),
+            text: s.clone(),
+        };
+        let loaded = crate::scenario::load(&file)
+            .map_err(|e| e[0].to_string())
+            .expect("loads");
+        assert_eq!(loaded.cases[0].document.idp.keycloak.realm, "corp");
     }
 
     #[test]

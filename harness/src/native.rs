@@ -295,13 +295,9 @@ impl Stack {
     async fn start_keycloak(&mut self) -> Result<(), StackError> {
         let cache = crate::cache::dir();
         let t = Instant::now();
-        let dist = keycloak::Distribution::ensure(
-            keycloak::DEFAULT_VERSION,
-            &cache,
-            &self.jdk,
-            &|_| {},
-        )
-        .await?;
+        let dist =
+            keycloak::Distribution::ensure(keycloak::DEFAULT_VERSION, &cache, &self.jdk, &|_| {})
+                .await?;
         self.timings.keycloak_distribution = t.elapsed();
         let secret = self.context.secrets.generate("keycloak/admin-client");
         let (http_port, management_port) = self.keycloak_ports;
@@ -314,7 +310,8 @@ impl Stack {
         std::fs::create_dir_all(&dir)?;
         let node = keycloak::Node::start(&dist, &self.jdk, listen, &secret, &dir).await?;
         self.timings.keycloak_boot = node.started_in;
-        let admin = keycloak::Admin::new(&node.admin_url(), keycloak::node::ADMIN_CLIENT_ID, &secret);
+        let admin =
+            keycloak::Admin::new(&node.admin_url(), keycloak::node::ADMIN_CLIENT_ID, &secret);
         self.keycloak = Some(KeycloakRun {
             node,
             admin,
@@ -402,7 +399,9 @@ impl Stack {
     }
 
     pub fn caddy(&self) -> &Caddy {
-        self.caddy.as_ref().expect("Caddy runs while the stack does")
+        self.caddy
+            .as_ref()
+            .expect("Caddy runs while the stack does")
     }
 
     /// The `host → 127.0.0.1` rules a browser needs to reach the stack by its names.

@@ -242,7 +242,9 @@ mod tests {
         let r = Redactor::new([]);
         let n = "y8pNEqTvAYRW0_W9_F_7BHNbEJRIphp";
         let x5c = "MII".repeat(30);
-        let text = format!(r#"{{"jwks.string": "{{\"kid\":\"74f91dd6a3ad53b50f0d\",\"n\":\"{n}\",\"e\":\"AQAB\",\"x5c\":[\"{x5c}\"]}}"}}"#);
+        let text = format!(
+            r#"{{"jwks.string": "{{\"kid\":\"74f91dd6a3ad53b50f0d\",\"n\":\"{n}\",\"e\":\"AQAB\",\"x5c\":[\"{x5c}\"]}}"}}"#
+        );
         assert_eq!(
             r.redact(&text),
             r#"{"jwks.string": "{\"kid\":\"[key]\",\"n\":\"[key]\",\"e\":\"AQAB\",\"x5c\":[\"[certificate]\"]}"}"#

@@ -65,7 +65,11 @@ impl Admin {
 
     /// Makes Keycloak serve `realm` (a RealmRepresentation), given what it serves now (`previous`, as last
     /// applied; `None`: nothing of the harness's yet).
-    pub async fn apply(&self, realm: &Value, previous: Option<&Value>) -> Result<Applied, AdminError> {
+    pub async fn apply(
+        &self,
+        realm: &Value,
+        previous: Option<&Value>,
+    ) -> Result<Applied, AdminError> {
         if previous == Some(realm) {
             return Ok(Applied::Unchanged);
         }
@@ -81,7 +85,8 @@ impl Admin {
                     .get(format!(
                         "{}/admin/realms/{name}/clients?clientId={}",
                         self.base,
-                        url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect::<String>()
+                        url::form_urlencoded::byte_serialize(client_id.as_bytes())
+                            .collect::<String>()
                     ))
                     .bearer_auth(&token)
                     .send()
@@ -179,12 +184,14 @@ mod tests {
     #[test]
     fn dropped_attributes_are_sent_empty_and_other_changes_recreate() {
         let with = json!({"realm": "sso", "clients": [{"clientId": "c", "attributes": {"a": "1", "b": "2"}}]});
-        let without = json!({"realm": "sso", "clients": [{"clientId": "c", "attributes": {"b": "3"}}]});
+        let without =
+            json!({"realm": "sso", "clients": [{"clientId": "c", "attributes": {"b": "3"}}]});
         assert_eq!(
             only_client_attributes_differ(&with, &without),
             Some(json!({"a": "", "b": "3"}))
         );
-        let other_user = json!({"realm": "sso", "users": [], "clients": [{"clientId": "c", "attributes": {}}]});
+        let other_user =
+            json!({"realm": "sso", "users": [], "clients": [{"clientId": "c", "attributes": {}}]});
         assert_eq!(only_client_attributes_differ(&with, &other_user), None);
     }
 }

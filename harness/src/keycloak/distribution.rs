@@ -80,7 +80,9 @@ impl Distribution {
         }
         unzip(&zip, &staging)?;
         let staged_home = staging.join(format!("keycloak-{version}"));
-        progress(&format!("building Keycloak {version} (kc.sh build, once per version)"));
+        progress(&format!(
+            "building Keycloak {version} (kc.sh build, once per version)"
+        ));
         let mut build = Command::new(staged_home.join("bin/kc.sh"));
         build
             .arg("build")

@@ -80,7 +80,10 @@ impl Node {
             .env("JAVA_HOME", &jdk.home)
             .env("KC_BOOTSTRAP_ADMIN_CLIENT_ID", ADMIN_CLIENT_ID)
             .env("KC_BOOTSTRAP_ADMIN_CLIENT_SECRET", admin_secret)
-            .env("JAVA_OPTS_APPEND", format!("-Djava.io.tmpdir={}", dir.display()))
+            .env(
+                "JAVA_OPTS_APPEND",
+                format!("-Djava.io.tmpdir={}", dir.display()),
+            )
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)

@@ -53,7 +53,11 @@ pub(super) fn render(i: &Inputs, files: &mut RunFiles) -> Result<(), RenderError
     }
     let values = placeholder_values(doc, i.topology, i.certs, i.secrets)
         .with("tls.ca_file", &i.topology.idp_paths.ca_file);
-    let realm = realm(doc, i, &values.substitute_all(&Value::Object(client(doc, i))));
+    let realm = realm(
+        doc,
+        i,
+        &values.substitute_all(&Value::Object(client(doc, i))),
+    );
     let realm = values.substitute_all(&realm);
     let text = serde_json::to_string_pretty(&realm).map_err(|e| RenderError::Json {
         file: REALM.to_owned(),
@@ -171,7 +175,10 @@ fn realm(doc: &Document, i: &Inputs, client: &Value) -> Value {
         "realm": doc.idp.keycloak.realm,
         "enabled": true,
     });
-    overlay(&mut realm, &Value::Object(doc.idp.keycloak.realm_settings.clone()));
+    overlay(
+        &mut realm,
+        &Value::Object(doc.idp.keycloak.realm_settings.clone()),
+    );
     overlay(
         &mut realm,
         &json!({
