@@ -22,6 +22,13 @@ pub fn run(
     dir: &Path,
 ) -> Result<ExitCode> {
     let case = select::one_case(Some(scenario), variant, dir).map_err(|e| anyhow!(e))?;
+    if case.document.stack.idp == harness::scenario::IdpProfile::Keycloak {
+        anyhow::bail!(
+            "{}: bundles do not describe Keycloak's image yet (quay.io/keycloak/keycloak); run the case with \
+             `cargo xtask e2e` on the native backend, which runs the real Keycloak",
+            case.name()
+        );
+    }
     let images = Images::official(&set, &support)
         .with_overrides(overrides)
         .map_err(|e| anyhow!(e))?;
