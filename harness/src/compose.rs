@@ -19,10 +19,17 @@ use crate::topology::Topology;
 /// Where a bundle's components are: the containers topology with the bundle's service names (Caddy forwards to
 /// authentik's server and Dashboards by them).
 pub fn topology() -> Topology {
-    Topology::containers(
-        &Deploy::Bundle.host_of(Service::Idp),
-        &Deploy::Bundle.host_of(Service::Dashboards),
-    )
+    Topology {
+        // A Keycloak case's IdP is the Keycloak service, on its plain HTTP port.
+        keycloak_upstream: Some(format!(
+            "{}:8080",
+            Deploy::Bundle.host_of(Service::Keycloak)
+        )),
+        ..Topology::containers(
+            &Deploy::Bundle.host_of(Service::Idp),
+            &Deploy::Bundle.host_of(Service::Dashboards),
+        )
+    }
 }
 
 /// The truststore OpenSearch gets when the IdP's certificate is "public" (the JVM's CAs plus the run CA).
@@ -34,6 +41,12 @@ pub const TRUSTSTORE: &str = services::TRUSTSTORE;
 /// outlive the case: see `render/opensearch.rs`).
 pub fn bundle_files(mut files: RunFiles) -> RunFiles {
     files.0.retain(|p, _| !p.starts_with("harness/"));
+    // A Keycloak case's bundle runs Keycloak: authentik's blueprint and the embedded IdP's config are not read.
+    if files.0.contains_key(crate::render::paths::KEYCLOAK_REALM) {
+        files
+            .0
+            .retain(|p, _| !p.starts_with("authentik/") && !p.starts_with("idp/"));
+    }
     if let Some(body) = files.0.remove(CLUSTER_SETTINGS) {
         let body: serde_json::Value = serde_json::from_str(&body).expect("the render writes JSON");
         let yml = files
@@ -66,6 +79,18 @@ pub fn services(case: &Case, images: &Images) -> Vec<ServiceSpec> {
     let hosts = &topology().hosts;
     let certificate = case.document.stack.idp_certificate;
     let d = &Deploy::Bundle;
+    if case.document.stack.idp == crate::scenario::IdpProfile::Keycloak {
+        let keycloak = images
+            .keycloak
+            .as_ref()
+            .expect("official images name Keycloak's");
+        return vec![
+            services::caddy(&images.caddy, hosts, d),
+            services::opensearch(&images.opensearch, certificate, hosts, d),
+            services::dashboards(&images.dashboards, certificate, hosts, d),
+            services::keycloak(keycloak, &topology().idp_url(), d),
+        ];
+    }
     [
         Some(services::caddy(&images.caddy, hosts, d)),
         Some(services::opensearch(
@@ -247,19 +272,27 @@ fn scalar(v: &str) -> String {
 }
 
 /// `.env` of a bundle: the secrets compose.yaml refers to.
-pub fn env_file(secrets: &Secrets) -> String {
-    format!(
-        "# Generated for this bundle only.\n{}={}\n{}={}\n",
-        services::env_name(AUTHENTIK_SECRET_KEY),
-        secrets.generate(AUTHENTIK_SECRET_KEY),
-        services::env_name(POSTGRES_PASSWORD),
-        secrets.generate(POSTGRES_PASSWORD),
-    )
+pub fn env_file(case: &Case, secrets: &Secrets) -> String {
+    let names: &[&str] = if case.document.stack.idp == crate::scenario::IdpProfile::Keycloak {
+        &[services::KEYCLOAK_ADMIN_SECRET]
+    } else {
+        &[AUTHENTIK_SECRET_KEY, POSTGRES_PASSWORD]
+    };
+    let mut out = String::from("# Generated for this bundle only.\n");
+    for name in names {
+        out.push_str(&format!(
+            "{}={}\n",
+            services::env_name(name),
+            secrets.generate(name)
+        ));
+    }
+    out
 }
 
 /// README.md of a bundle: the steps, and the outcome the harness expects.
 pub fn readme(case: &Case, images: &Images) -> String {
     let doc = &case.document;
+    let keycloak = doc.stack.idp == crate::scenario::IdpProfile::Keycloak;
     let t = topology();
     let expect = &case.expect;
     let mut expected = String::new();
@@ -293,11 +326,9 @@ Images: {images}.
 1. Make the names reach Caddy: add `127.0.0.1 {idp} {dashboards} {opensearch}` to `/etc/hosts`.
 2. The configuration files must be readable by uid 1000 (OpenSearch and Dashboards run as that user):
    `sudo chown -R 1000:1000 opensearch dashboards` (the harness did it already when it ran as root).
-3. `docker compose up` — authentik's worker applies `authentik/blueprints/sso-harness.yaml` on start (the provider,
-   the application, the users and their passwords; the client secret is in it and in
-   `dashboards/opensearch_dashboards.yml`).
+3. `docker compose up` — {idp_setup}
 4. Trust `opensearch/certs/ca.pem` (the run CA) in a browser profile, or accept the warning, and open
-   {dashboards_url}/app/home. Log in at the IdP as {users} (passwords in the blueprint).
+   {dashboards_url}/app/home. Log in at the IdP as {users} (passwords in {passwords}).
 
 ## What should happen
 
@@ -310,13 +341,29 @@ The harness's own run of this case: `cargo xtask e2e --backend containers --scen
             .reference
             .as_ref()
             .map_or(String::new(), |r| format!("Report: {r}.")),
-        images = images
-            .all()
-            .iter()
-            .filter(|i| !i.name.ends_with("/browser"))
-            .map(|i| format!("`{i}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        images = {
+            let mut named: Vec<String> = Vec::new();
+            for s in services(case, images) {
+                let i = format!("`{}`", s.image);
+                if !named.contains(&i) {
+                    named.push(i);
+                }
+            }
+            named.join(", ")
+        },
+        idp_setup = if keycloak {
+            "Keycloak imports `keycloak/realm.json` on start (the realm, its roles, groups, users and their \
+             passwords, and the client; the client secret is in it and in `dashboards/opensearch_dashboards.yml`)."
+        } else {
+            "authentik's worker applies `authentik/blueprints/sso-harness.yaml` on start (the provider,\n   \
+             the application, the users and their passwords; the client secret is in it and in\n   \
+             `dashboards/opensearch_dashboards.yml`)."
+        },
+        passwords = if keycloak {
+            "the realm"
+        } else {
+            "the blueprint"
+        },
         idp = t.hosts.idp,
         dashboards = t.hosts.dashboards,
         opensearch = t.hosts.opensearch,

@@ -11,6 +11,7 @@ pub mod containers;
 pub mod diagnosis;
 pub mod idp;
 pub mod import;
+pub mod keycloak;
 pub mod matrix;
 pub mod native;
 pub mod opensearch;

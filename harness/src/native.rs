@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 use crate::browser::{self, Chromedriver};
 use crate::caddy::{Caddy, CaddyError};
 use crate::idp;
+use crate::keycloak;
 use crate::opensearch::{self, Distribution, Node, Trust};
 use crate::plan::{self, Plan};
 use crate::process::free_port;
 use crate::render::RunFiles;
 use crate::run::{Applied, Refusal};
-use crate::scenario::{Case, IdpCertificate};
+use crate::scenario::{Case, IdpCertificate, IdpProfile};
 use crate::secrets::Secrets;
 use crate::stack::RunContext;
 use crate::stand_in;
@@ -48,6 +49,12 @@ pub enum StackError {
     Client(#[from] reqwest::Error),
     #[error("{0}")]
     Browser(#[from] browser::BrowserError),
+    #[error("{0}")]
+    KeycloakDistribution(#[from] keycloak::DistributionError),
+    #[error("{0}")]
+    Keycloak(#[from] keycloak::NodeError),
+    #[error("{0}")]
+    KeycloakAdmin(#[from] keycloak::AdminError),
 }
 
 /// What a run of the native backend is asked for.
@@ -63,6 +70,9 @@ pub struct Options {
 pub struct Timings {
     pub distribution: Duration,
     pub opensearch_boot: Duration,
+    /// Keycloak's fetch and build (nothing once cached) and its start to ready, when a case used it.
+    pub keycloak_distribution: Duration,
+    pub keycloak_boot: Duration,
 }
 
 pub struct Stack {
@@ -78,13 +88,29 @@ pub struct Stack {
     /// without them puts back; security documents, not sent again unchanged).
     dynamic: opensearch::Dynamic,
     idp: idp::Server,
-    caddy: Caddy,
+    /// `None` only while it restarts for a Caddyfile of another IdP.
+    caddy: Option<Caddy>,
     stand_in: Option<stand_in::Server>,
     /// The run's browser session on `driver` (`run::Target::warm_browser`); ends before chromedriver does.
     session: Option<browser::Browser>,
     driver: Chromedriver,
     /// Paths of the IdP and the stand-in answered slower on purpose (`slow_down`), kept across stand-in restarts.
     slow: Vec<(String, Duration)>,
+    /// The Caddyfile Caddy runs (a Keycloak case's leads the IdP's name to Keycloak).
+    caddyfile: String,
+    /// Keycloak, started by the first case that uses it and kept for the rest of the run.
+    keycloak: Option<KeycloakRun>,
+    /// Keycloak's ports, reserved for the run (`Topology::keycloak_upstream`) and its management port.
+    keycloak_ports: (u16, u16),
+    /// The case last applied (its IdP's tokens are observed for it).
+    current: Option<Case>,
+}
+
+/// A run's Keycloak: the process, its admin API and the realm it serves now (`None`: unknown, sent afresh).
+struct KeycloakRun {
+    node: keycloak::Node,
+    admin: keycloak::Admin,
+    realm: Option<serde_json::Value>,
 }
 
 impl Stack {
@@ -110,6 +136,7 @@ impl Stack {
             dashboards: free_port()?,
             opensearch_http: free_port()?,
             opensearch_transport: free_port()?,
+            keycloak: free_port()?,
         };
         let context = RunContext::new(Topology::native(ports))?;
         let files = context.render(case)?;
@@ -150,15 +177,20 @@ impl Stack {
             timings: Timings {
                 distribution,
                 opensearch_boot,
+                ..Default::default()
             },
             dist,
             jdk,
             idp,
-            caddy,
+            caddy: Some(caddy),
             stand_in: None,
             session: None,
             driver,
             slow: Vec::new(),
+            caddyfile: caddyfile(&files),
+            keycloak: None,
+            keycloak_ports: (ports.keycloak, free_port()?),
+            current: None,
         };
         // The case itself is applied by the first `apply`: a configuration it refuses is that case's outcome, not
         // a failed start.
@@ -177,7 +209,25 @@ impl Stack {
             idp: None,
             ..Plan::between(&self.serving, &keys)
         };
-        let restarted = plan.restarts();
+        let mut restarted = plan.restarts();
+        self.current = Some(case.clone());
+        if caddyfile(&files) != self.caddyfile {
+            // The old one first: the new one binds the same port.
+            drop(self.caddy.take());
+            let dir = self.run_dir.join("caddy");
+            self.caddy = Some(Caddy::start(&files, &self.context.topology, &dir).await?);
+            self.caddyfile = caddyfile(&files);
+        }
+        if let Some(realm) = files.keycloak_realm() {
+            if self.keycloak.is_none() {
+                self.start_keycloak().await?;
+                restarted.push("Keycloak: not running".to_owned());
+            }
+            let kc = self.keycloak.as_mut().expect("started above");
+            let previous = kc.realm.take();
+            kc.admin.apply(&realm, previous.as_ref()).await?;
+            kc.realm = Some(realm);
+        }
         if plan.opensearch.is_some() {
             if let Some(node) = self.node.take() {
                 node.stop();
@@ -239,6 +289,40 @@ impl Stack {
             refused: None,
             restarted,
         })
+    }
+
+    /// Keycloak from the cache (fetched and built first if needed), started on loopback and ready.
+    async fn start_keycloak(&mut self) -> Result<(), StackError> {
+        let cache = crate::cache::dir();
+        let t = Instant::now();
+        let dist =
+            keycloak::Distribution::ensure(keycloak::DEFAULT_VERSION, &cache, &self.jdk, &|_| {})
+                .await?;
+        self.timings.keycloak_distribution = t.elapsed();
+        let secret = self.context.secrets.generate("keycloak/admin-client");
+        let (http_port, management_port) = self.keycloak_ports;
+        let listen = keycloak::Listen {
+            http_port,
+            management_port,
+            origin: self.context.topology.idp_url(),
+        };
+        let dir = self.run_dir.join("keycloak");
+        std::fs::create_dir_all(&dir)?;
+        let node = keycloak::Node::start(&dist, &self.jdk, listen, &secret, &dir).await?;
+        self.timings.keycloak_boot = node.started_in;
+        let admin =
+            keycloak::Admin::new(&node.admin_url(), keycloak::node::ADMIN_CLIENT_ID, &secret);
+        self.keycloak = Some(KeycloakRun {
+            node,
+            admin,
+            realm: None,
+        });
+        Ok(())
+    }
+
+    /// Keycloak's process, when the run has started it.
+    pub fn keycloak(&self) -> Option<&keycloak::Node> {
+        self.keycloak.as_ref().map(|k| &k.node)
     }
 
     async fn start_stand_in(
@@ -315,7 +399,9 @@ impl Stack {
     }
 
     pub fn caddy(&self) -> &Caddy {
-        &self.caddy
+        self.caddy
+            .as_ref()
+            .expect("Caddy runs while the stack does")
     }
 
     /// The `host → 127.0.0.1` rules a browser needs to reach the stack by its names.
@@ -337,6 +423,9 @@ impl Stack {
         }
         if let Some(node) = self.node.take() {
             node.stop();
+        }
+        if let Some(kc) = self.keycloak.take() {
+            kc.node.stop();
         }
     }
 }
@@ -395,8 +484,35 @@ impl crate::run::Target for Stack {
     }
 
     async fn last_id_token(&self, user: &str) -> Option<String> {
-        self.idp.last_id_token(user)
+        match &self.current {
+            // Keycloak hands the harness no token: the user logs in once more, headless, as the relying party.
+            Some(case) if case.document.stack.idp == IdpProfile::Keycloak => {
+                let files = self.context.render(case).ok()?;
+                let dir = self.run_dir.join("dashboards");
+                let scope = stand_in::Config::from_yaml(files.dashboards_yml(), &dir)
+                    .ok()
+                    .and_then(|c| c.openid)
+                    .map_or_else(|| "openid profile email".to_owned(), |o| o.scope);
+                crate::stack::headless::keycloak(
+                    &self.context.topology,
+                    &self.context.certs.ca_cert,
+                    &self.context.secrets,
+                    case,
+                    &scope,
+                    user,
+                    SocketAddr::from(([127, 0, 0, 1], self.context.topology.https_port)),
+                )
+                .await
+                .ok()
+            }
+            _ => self.idp.last_id_token(user),
+        }
     }
+}
+
+/// The Caddyfile of a case's files.
+fn caddyfile(files: &RunFiles) -> String {
+    files.0.get("caddy/Caddyfile").cloned().unwrap_or_default()
 }
 
 /// OpenSearch runs as `nobody` when the harness is root: the run folder must be reachable for it.

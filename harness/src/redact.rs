@@ -21,6 +21,16 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}", "[bcrypt]"),
         // JWS (3 parts) and JWE (5 parts): base64url JSON headers start with `eyJ`.
         (r"eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){2,4}", "[token]"),
+        // A JWK's key material, also inside a JSON string (a Keycloak client's `jwks.string`): the run's keys,
+        // public here but new every run.
+        (
+            r#"(\\?"(?:n|x|y|kid|x5t|x5t#S256)\\?"\s*:\s*\\?")[A-Za-z0-9_-]{16,}"#,
+            "${1}[key]",
+        ),
+        (
+            r#"(\\?"x5c\\?"\s*:\s*\[\s*\\?")[A-Za-z0-9+/=]{64,}"#,
+            "${1}[certificate]",
+        ),
     ]
     .into_iter()
     .map(|(p, label)| (Regex::new(p).expect("valid pattern"), label))
@@ -224,6 +234,20 @@ mod tests {
         assert_eq!(
             r.redact(text),
             "secret: [client_secret]\nkey: |\n  [private key]\nhash: [bcrypt]\nBearer [token] and [token]"
+        );
+    }
+
+    #[test]
+    fn jwk_key_material_is_replaced_also_inside_a_json_string() {
+        let r = Redactor::new([]);
+        let n = "y8pNEqTvAYRW0_W9_F_7BHNbEJRIphp";
+        let x5c = "MII".repeat(30);
+        let text = format!(
+            r#"{{"jwks.string": "{{\"kid\":\"74f91dd6a3ad53b50f0d\",\"n\":\"{n}\",\"e\":\"AQAB\",\"x5c\":[\"{x5c}\"]}}"}}"#
+        );
+        assert_eq!(
+            r.redact(&text),
+            r#"{"jwks.string": "{\"kid\":\"[key]\",\"n\":\"[key]\",\"e\":\"AQAB\",\"x5c\":[\"[certificate]\"]}"}"#
         );
     }
 

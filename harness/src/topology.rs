@@ -44,6 +44,8 @@ pub struct Topology {
     /// Where Caddy forwards the IdP site and the Dashboards site (`host:port`).
     pub idp_upstream: String,
     pub dashboards_upstream: String,
+    /// Where Caddy forwards the IdP site for a Keycloak case (`None`: the backend runs no Keycloak).
+    pub keycloak_upstream: Option<String>,
     /// OpenSearch's address to bind, and its HTTP and transport ports.
     pub opensearch_bind: String,
     pub opensearch_http_port: u16,
@@ -67,6 +69,7 @@ impl Topology {
             caddy_bind: Some("127.0.0.1".into()),
             idp_upstream: format!("127.0.0.1:{}", ports.idp),
             dashboards_upstream: format!("127.0.0.1:{}", ports.dashboards),
+            keycloak_upstream: Some(format!("127.0.0.1:{}", ports.keycloak)),
             opensearch_bind: "127.0.0.1".into(),
             opensearch_http_port: ports.opensearch_http,
             opensearch_transport_port: ports.opensearch_transport,
@@ -95,6 +98,7 @@ impl Topology {
             caddy_bind: None,
             idp_upstream: format!("{idp_host}:9000"),
             dashboards_upstream: format!("{dashboards_host}:5601"),
+            keycloak_upstream: None,
             opensearch_bind: "0.0.0.0".into(),
             opensearch_http_port: 9200,
             opensearch_transport_port: 9300,
@@ -148,6 +152,8 @@ pub struct Ports {
     pub dashboards: u16,
     pub opensearch_http: u16,
     pub opensearch_transport: u16,
+    /// Keycloak's HTTP port (plain HTTP on loopback, behind Caddy), used only by a run with a Keycloak case.
+    pub keycloak: u16,
 }
 
 impl Default for Ports {
@@ -158,6 +164,7 @@ impl Default for Ports {
             dashboards: 5601,
             opensearch_http: 9200,
             opensearch_transport: 9300,
+            keycloak: 8080,
         }
     }
 }

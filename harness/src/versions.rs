@@ -44,6 +44,14 @@ pub struct VersionSet {
 pub struct Support {
     pub postgres: String,
     pub redis: String,
+    /// The official Keycloak image's tag, for cases with `stack.idp: keycloak` (the native backend runs
+    /// `keycloak::DEFAULT_VERSION` from Maven Central).
+    #[serde(default = "default_keycloak")]
+    pub keycloak: String,
+}
+
+fn default_keycloak() -> String {
+    crate::keycloak::DEFAULT_VERSION.to_owned()
 }
 
 impl Versions {

@@ -106,6 +106,16 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "authentik-jwe@jwe=off,roles_key=roles,*",
         &["roles-claim-missing"],
     ),
+    // The same causes on the real Keycloak: its JWE, and a user with no group nor realm role (no claim at all).
+    ("keycloak-jwe@jwe=on,*", &["jwe-token"]),
+    (
+        "keycloak-jwe@jwe=off,roles_key=roles,user=carol",
+        &["roles-claim-missing"],
+    ),
+    (
+        "keycloak-jwe@jwe=off,roles_key=groups,user=carol",
+        &["roles-claim-missing"],
+    ),
     ("audience@wrong-audience", &["audience-mismatch"]),
     (
         "hs256-without-signing-key@no-signing-key",

@@ -51,9 +51,15 @@ fn scenario_file(path: &Path) -> datatest_stable::Result<()> {
         settings.set_snapshot_path("../../snapshots/e2e");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
+        // The IdP the file's cases run on: the embedded one, or the real Keycloak for `stack.idp: keycloak`.
+        let idp = match cases[0].document.stack.idp {
+            harness::scenario::IdpProfile::Keycloak => {
+                harness::keycloak::name(harness::keycloak::DEFAULT_VERSION)
+            }
+            harness::scenario::IdpProfile::Authentik => harness::idp::NAME.to_owned(),
+        };
         settings.set_info(&format!(
-            "native backend: OpenSearch {NATIVE_DEFAULT_VERSION}, {}, {}",
-            harness::idp::NAME,
+            "native backend: OpenSearch {NATIVE_DEFAULT_VERSION}, {idp}, {}",
             harness::stand_in::NAME
         ));
         for case in cases {

@@ -40,7 +40,7 @@ pub fn run(
         out.join("compose.yaml"),
         compose::compose_yaml(&case, &images),
     )?;
-    std::fs::write(out.join(".env"), compose::env_file(&secrets))?;
+    std::fs::write(out.join(".env"), compose::env_file(&case, &secrets))?;
     std::fs::write(out.join("README.md"), compose::readme(&case, &images))?;
     let runtime = tokio::runtime::Runtime::new()?;
     if case.document.stack.idp_certificate == IdpCertificate::Public {

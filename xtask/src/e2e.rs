@@ -70,7 +70,8 @@ pub fn run(args: Args, dir: &Path) -> Result<ExitCode> {
         .report
         .clone()
         .unwrap_or_else(|| crate::output_dir("e2e", &crate::stamp().to_string()));
-    let described = args.backend.describe();
+    let mut described = args.backend.describe();
+    described.idp = args.backend.idps_of(&cases);
     eprintln!(
         "{} case(s) on the {} backend: OpenSearch {} with its security plugin, {}, {}, Caddy, Chromium",
         cases.len(),

@@ -19,7 +19,8 @@ pub fn run(
     dir: &Path,
 ) -> Result<ExitCode> {
     let case = select::one_case(Some(target), variant, dir).map_err(|e| anyhow!(e))?;
-    let described = backend.describe();
+    let mut described = backend.describe();
+    described.idp = backend.idps_of(std::slice::from_ref(&case));
     let wanted = &case.document.stack.opensearch;
     if *wanted != described.opensearch {
         eprintln!(
@@ -79,11 +80,18 @@ fn print_summary(case: &Case, stack: &Stack, what: &str, run_dir: &Path) {
     let t = stack.topology();
     println!("{} is up ({what})", case.name());
     println!("  Dashboards   {}/", t.dashboards_url());
-    println!(
-        "  IdP          {}/application/o/{}/.well-known/openid-configuration",
-        t.idp_url(),
-        case.document.idp.provider.slug
-    );
+    let discovery = match case.document.stack.idp {
+        harness::scenario::IdpProfile::Keycloak => format!(
+            "{}/.well-known/openid-configuration",
+            harness::render::keycloak::issuer(&case.document, &t.idp_url())
+        ),
+        harness::scenario::IdpProfile::Authentik => format!(
+            "{}/application/o/{}/.well-known/openid-configuration",
+            t.idp_url(),
+            case.document.idp.provider.slug
+        ),
+    };
+    println!("  IdP          {discovery}");
     let opensearch = stack.opensearch().map(|(_, url)| url).unwrap_or_default();
     println!("  OpenSearch   {opensearch} (admin client certificate: files*/harness/admin.pem)");
     for u in &case.document.idp.users {

@@ -184,3 +184,52 @@ fn the_reference_compose_file_is_the_seed_bundles() {
          update it with SSO_HARNESS_UPDATE_REFERENCE=1 cargo nextest run -E 'binary(compose_bundle)'"
     );
 }
+
+#[test]
+fn a_keycloak_case_bundles_the_official_keycloak_image_with_its_realm() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "compose",
+            "keycloak-jwe",
+            "--variant",
+            "jwe=on,roles_key=roles,user=alice",
+            "--out",
+        ])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let compose = yaml(&dir.path().join("compose.yaml"));
+    assert_eq!(
+        image(&compose, "keycloak"),
+        "quay.io/keycloak/keycloak:26.7.3"
+    );
+    for gone in ["authentik-server", "authentik-worker", "postgres"] {
+        assert!(
+            at(&compose, &["services", gone]).is_none(),
+            "{gone} in a Keycloak bundle"
+        );
+    }
+    // The realm Keycloak imports is the rendered one, and Caddy leads the IdP's name to Keycloak.
+    let realm = std::fs::read_to_string(dir.path().join("keycloak/realm.json")).unwrap();
+    assert!(realm.contains("id.token.encrypted.response.alg"), "{realm}");
+    assert!(!dir.path().join("authentik").exists());
+    let caddyfile = std::fs::read_to_string(dir.path().join("caddy/Caddyfile")).unwrap();
+    assert!(
+        caddyfile.contains("reverse_proxy keycloak:8080"),
+        "{caddyfile}"
+    );
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    assert!(env.contains("KEYCLOAK_ADMIN_CLIENT_SECRET="), "{env}");
+    let out = Command::new("docker-compose")
+        .args(["config", "-q"])
+        .current_dir(dir.path())
+        .output()
+        .expect("docker-compose (cargo xtask test installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,6 +1,6 @@
 //! `cargo xtask import` on the seed report's files as the user posted them (`harness/tests/fixtures/import/`): the
 //! scenario it writes loads with `cargo xtask scenarios` and its case is valid; a file that is not valid YAML is
-//! reported the compiler way; Keycloak is refused with why.
+//! reported the compiler way; `--idp keycloak` writes a Keycloak scenario that loads too.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -123,17 +123,25 @@ fn the_first_posts_files_import_what_they_can_and_locate_what_they_cannot() {
 }
 
 #[test]
-fn keycloak_is_refused_until_the_harness_runs_it() {
+fn keycloak_imports_into_a_keycloak_scenario_that_loads() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().join("forum-27239-keycloak.yaml");
     let run = xtask(&[
         "import",
         &fixtures().join("solution").display().to_string(),
         "--idp",
         "keycloak",
+        "--out",
+        &out.display().to_string(),
     ]);
-    assert!(!run.status.success());
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let scenario = std::fs::read_to_string(&out).expect("the scenario was written");
+    assert!(scenario.contains("idp: \"keycloak\""), "{scenario}");
+    assert!(!scenario.contains("provider:"), "{scenario}");
+    let check = xtask(&["scenarios", &out.display().to_string()]);
     assert!(
-        text(&run.stderr).contains("cannot run Keycloak yet"),
-        "{}",
-        text(&run.stderr)
+        check.status.success(),
+        "{}\n{scenario}",
+        text(&check.stderr)
     );
 }

@@ -30,14 +30,22 @@ fn survivors(needle: &str) -> Vec<String> {
 }
 
 fn up(run_dir: &std::path::Path) -> std::process::Child {
-    let scenario =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/authentik-jwe.yaml");
+    up_case(
+        run_dir,
+        "authentik-jwe",
+        "jwe=off,roles_key=groups,auth=single",
+    )
+}
+
+fn up_case(run_dir: &std::path::Path, scenario: &str, variant: &str) -> std::process::Child {
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../scenarios/{scenario}.yaml"));
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args([
             "up",
             scenario.to_str().unwrap(),
             "--variant",
-            "jwe=off,roles_key=groups,auth=single",
+            variant,
             "--run-dir",
         ])
         .arg(run_dir)
@@ -96,5 +104,27 @@ fn ctrl_c_while_opensearch_is_starting_stops_everything() {
         assert!(Instant::now() < deadline, "OpenSearch never started");
         std::thread::sleep(Duration::from_millis(200));
     }
+    interrupt_and_check(child, run.path());
+}
+
+#[test]
+fn ctrl_c_while_keycloak_is_starting_stops_everything() {
+    let run = tempfile::Builder::new()
+        .prefix("sso-harness-up-")
+        .tempdir()
+        .unwrap();
+    let child = up_case(
+        run.path(),
+        "keycloak-jwe",
+        "jwe=off,roles_key=groups,user=alice",
+    );
+    // Keycloak's JVM names its run home (`-Dkc.home.dir=<run>/keycloak/home`): it has started, not yet ready.
+    let needle = run.path().join("keycloak").display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while survivors(&needle).is_empty() {
+        assert!(Instant::now() < deadline, "Keycloak never started");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(2));
     interrupt_and_check(child, run.path());
 }

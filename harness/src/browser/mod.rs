@@ -2,6 +2,7 @@
 //! not a system under test: one fresh profile per session, test hostnames mapped to loopback.
 
 pub mod authentik;
+pub mod keycloak;
 pub mod network_log;
 
 use std::path::PathBuf;

@@ -79,6 +79,8 @@ pub struct Images {
     pub idp: IdpImages,
     pub caddy: Image,
     pub browser: Image,
+    /// The official Keycloak image, for a case with `stack.idp: keycloak` (`None`: local images, which have none).
+    pub keycloak: Option<Image>,
 }
 
 /// The name prefix of the images `cargo xtask images` builds.
@@ -106,6 +108,7 @@ impl Images {
             },
             caddy: Image::new("caddy", &v.caddy),
             browser: Image::new(format!("{LOCAL_PREFIX}/browser"), LOCAL_TAG),
+            keycloak: Some(Image::new("quay.io/keycloak/keycloak", &support.keycloak)),
         }
     }
 
@@ -119,11 +122,12 @@ impl Images {
             idp: IdpImages::Embedded(stand_ins),
             caddy: Image::new(format!("{LOCAL_PREFIX}/caddy"), LOCAL_CADDY_TAG),
             browser: Image::new(format!("{LOCAL_PREFIX}/browser"), LOCAL_TAG),
+            keycloak: None,
         }
     }
 
     /// Applies `component=image[:tag]` overrides (`opensearch`, `dashboards`, `authentik`, `postgres`, `redis`,
-    /// `caddy`, `browser`, `stand-ins`).
+    /// `caddy`, `browser`, `keycloak`, `stand-ins`).
     pub fn with_overrides(mut self, overrides: &[(String, String)]) -> Result<Images, String> {
         for (component, reference) in overrides {
             let image = Image::parse(reference);
@@ -131,6 +135,7 @@ impl Images {
                 ("opensearch", _, _) => self.opensearch = image,
                 ("caddy", _, _) => self.caddy = image,
                 ("browser", _, _) => self.browser = image,
+                ("keycloak", _, _) if self.keycloak.is_some() => self.keycloak = Some(image),
                 ("dashboards", _, DashboardsImage::Official(d)) => *d = image,
                 ("authentik", IdpImages::Authentik { server, .. }, _) => *server = image,
                 ("postgres", IdpImages::Authentik { postgres, .. }, _) => *postgres = image,
@@ -146,7 +151,7 @@ impl Images {
                 (c, _, _) => {
                     return Err(format!(
                         "`--image {c}=…` does not apply to {:?} images: the components are opensearch, dashboards, \
-                         authentik, postgres, redis, caddy, browser (official) and opensearch, caddy, browser, \
+                         authentik, postgres, redis, caddy, browser, keycloak (official) and opensearch, caddy, browser, \
                          stand-ins (local)",
                         self.source
                     ));
@@ -196,6 +201,7 @@ mod tests {
             Support {
                 postgres: "16-alpine".into(),
                 redis: "7-alpine".into(),
+                keycloak: "26.7.3".into(),
             },
         )
     }

@@ -23,6 +23,11 @@ pub use stack::{Options, Stack, Timings};
 pub enum ContainersError {
     #[error("{0}")]
     Docker(#[from] docker::DockerError),
+    /// A `stack.idp: keycloak` case: this backend does not run Keycloak's image yet (the native backend does).
+    #[error(
+        "the containers backend does not run Keycloak yet: run this case on the native backend (`--backend native`)"
+    )]
+    NoKeycloak,
     #[error(
         "image(s) not in the Docker engine: {missing}; build them with `cargo xtask images{hint}`"
     )]

@@ -35,6 +35,9 @@ pub const TOKENS: &str = "/var/lib/sso-harness/tokens";
 /// The secrets the services share (`Secrets::generate` names; a bundle's `.env` holds them upper-cased).
 pub const AUTHENTIK_SECRET_KEY: &str = "authentik_secret_key";
 pub const POSTGRES_PASSWORD: &str = "postgres_password";
+pub const KEYCLOAK_ADMIN_SECRET: &str = "keycloak_admin_client_secret";
+/// Where the official Keycloak image imports realms from at start (`--import-realm`).
+pub const KEYCLOAK_IMPORT: &str = "/opt/keycloak/data/import";
 
 /// Caddy in front of the IdP and Dashboards: it answers their names (TLS with the run's site certificates).
 pub fn caddy(image: &Image, hosts: &Hostnames, deploy: &Deploy) -> ServiceSpec {
@@ -196,6 +199,56 @@ pub fn embedded_idp(image: &Image, run: &Run) -> ServiceSpec {
         ])
         .ready_on(Stream::Stdout, "plain HTTP");
     s.mounts[1].writable = true;
+    s
+}
+
+/// The real Keycloak (`quay.io/keycloak/keycloak`): Caddy forwards the IdP's name to its plain HTTP port 8080 for
+/// a Keycloak case. The configuration path is the native backend's — the case's rendered realm
+/// (`render::keycloak`, `keycloak/realm.json`) — read by `--import-realm` at start; `--hostname` pins the issuer
+/// to the IdP's public origin, forwarded headers come from Caddy, and the admin is a bootstrap client. The
+/// options the native build fixes (`kc.sh build`) are given to `start`, which builds first in the image. Ready
+/// when `/health/ready` on the management port (9000) answers.
+pub fn keycloak(image: &Image, idp_url: &str, deploy: &Deploy) -> ServiceSpec {
+    let import = std::path::Path::new(paths::KEYCLOAK_REALM)
+        .parent()
+        .expect("the realm is in a folder")
+        .display()
+        .to_string();
+    let mut args = vec!["start".to_owned()];
+    args.extend(
+        crate::keycloak::distribution::BUILD_OPTIONS
+            .iter()
+            .map(|o| o.to_string()),
+    );
+    args.extend([
+        "--http-enabled=true".to_owned(),
+        format!("--hostname={idp_url}"),
+        "--proxy-headers=xforwarded".to_owned(),
+        "--import-realm".to_owned(),
+    ]);
+    let mut s = ServiceSpec::new(Service::Keycloak, deploy, image)
+        .mount(deploy.file(&import), KEYCLOAK_IMPORT)
+        .mount_note(
+            "Keycloak imports this realm (its roles, groups, users and the client) at start.",
+        )
+        .env(
+            "KC_BOOTSTRAP_ADMIN_CLIENT_ID",
+            crate::keycloak::node::ADMIN_CLIENT_ID,
+        )
+        .env(
+            "KC_BOOTSTRAP_ADMIN_CLIENT_SECRET",
+            deploy.secret(KEYCLOAK_ADMIN_SECRET),
+        )
+        .command(args)
+        .startup(Duration::from_secs(300));
+    s.ready = Some(Ready::Http {
+        what: "Keycloak",
+        port: 9000,
+        path: "/health/ready",
+        body: None,
+        limit: Duration::from_secs(300),
+        every: Duration::from_secs(1),
+    });
     s
 }
 

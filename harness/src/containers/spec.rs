@@ -21,6 +21,8 @@ pub enum Service {
     AuthentikWorker,
     Postgres,
     Redis,
+    /// The real Keycloak: the IdP Caddy forwards to for a Keycloak case.
+    Keycloak,
 }
 
 impl Service {
@@ -35,6 +37,7 @@ impl Service {
             Service::AuthentikWorker => "authentik-worker",
             Service::Postgres => "postgres",
             Service::Redis => "redis",
+            Service::Keycloak => "keycloak",
         }
     }
 }

@@ -187,6 +187,9 @@ impl Stack {
         case: &Case,
         progress: &dyn Fn(&str),
     ) -> Result<(RunFiles, Vec<String>), ContainersError> {
+        if case.document.stack.idp == crate::scenario::IdpProfile::Keycloak {
+            return Err(ContainersError::NoKeycloak);
+        }
         let files = self.context.render(case)?;
         let keys = plan::Keys::of(case);
         let plan = Plan::between(&self.serving, &keys);

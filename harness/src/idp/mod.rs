@@ -8,7 +8,7 @@ mod claims;
 mod discovery;
 mod flow;
 mod jose;
-mod keys;
+pub mod keys;
 mod oauth;
 mod pages;
 mod store;

@@ -11,6 +11,7 @@
 mod dashboards;
 mod emit;
 mod files;
+mod idp;
 mod mask;
 mod rebuild;
 mod security;
@@ -20,20 +21,30 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::scenario::{Diagnostic, SourceFile};
+use crate::scenario::Diagnostic;
 
 use emit::Out;
 use emit::emit_map;
 pub use files::{FILE_NAMES, knows};
 use files::{Kind, keep_as_comments};
 use rebuild::transform;
-use security::{roles_for_mappings, slug_of, users_for};
+use security::{roles_for_mappings, users_for};
 
 /// The identity provider the scenario is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Idp {
     Authentik,
     Keycloak,
+}
+
+impl Idp {
+    /// Its `stack.idp` value.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Idp::Authentik => "authentik",
+            Idp::Keycloak => "keycloak",
+        }
+    }
 }
 
 /// What the import made: the scenario's text, and the notes (each `file:line:column: what`) also in its comments.
@@ -45,19 +56,6 @@ pub struct Imported {
 
 /// Imports `files` (each its path as the user named it, and its text) for `idp`.
 pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    if idp == Idp::Keycloak {
-        errors.push(Diagnostic::at(
-            &SourceFile {
-                path: "--idp keycloak".into(),
-                text: String::new(),
-            },
-            None,
-            "the harness cannot run Keycloak yet (`stack.idp` is `authentik` only in this build): import with \
-             `--idp authentik`, the default",
-        ));
-        return Err(errors);
-    }
     let posted = files::parse(files)?;
     let mut out = Out::default();
     for p in &posted {
@@ -84,24 +82,10 @@ pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diag
             None => keep_as_comments(p, &mut out),
         }
     }
-    // The provider: the slug from the discovery URL the files name.
-    let mut provider = Map::new();
-    if let Some(slug) = posted.iter().find_map(slug_of) {
-        provider.insert("slug".into(), json!(slug.0));
-        out.comment(
-            "/idp/provider/slug",
-            &slug.1,
-            "from the discovery URL the files name",
-        );
-    }
-    provider.insert("encryption_key".into(), json!(false));
-    out.comments.insert(
-        "/idp/provider/encryption_key".into(),
-        "the posted files cannot say: true if the report's provider has an Encryption Key (authentik then \
-         encrypts every token)"
-            .into(),
-    );
-    let mut idp_doc = json!({ "provider": provider });
+    let mut idp_doc = match idp {
+        Idp::Authentik => idp::authentik_section(&posted, &mut out),
+        Idp::Keycloak => idp::keycloak_section(&posted, &mut out),
+    };
     if let Some(Value::Object(rm)) = security.get_mut("roles_mapping") {
         users_for(rm, &mut idp_doc, &mut out);
     }
@@ -124,7 +108,7 @@ pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diag
         "reference".into(),
         json!("the files a user posted, imported by `cargo xtask import`"),
     );
-    let mut stack = json!({ "idp": "authentik" });
+    let mut stack = json!({ "idp": idp.wire() });
     let mut variants = None;
     if let Some((at, setting)) = trust::idp_ca_named(&posted) {
         stack["idp_certificate"] = json!("private");
@@ -190,6 +174,7 @@ pub fn import(files: &[(String, String)], idp: Idp) -> Result<Imported, Vec<Diag
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::SourceFile;
 
     fn one(name: &str, text: &str) -> Result<Imported, Vec<Diagnostic>> {
         import(&[(name.to_owned(), text.to_owned())], Idp::Authentik)
@@ -207,18 +192,39 @@ mod tests {
     }
 
     #[test]
-    fn unknown_files_and_keycloak_are_refused_with_why() {
+    fn unknown_files_are_refused_with_why() {
         let e = one("kibana.yml", "a: 1\n").unwrap_err();
         assert!(
             e[0].to_string().contains("opensearch_dashboards.yml"),
             "{}",
             e[0]
         );
-        let e = import(&[], Idp::Keycloak).unwrap_err();
-        assert!(
-            e[0].to_string().contains("cannot run Keycloak yet"),
-            "{}",
-            e[0]
-        );
+    }
+
+    #[test]
+    fn keycloak_gets_its_realm_from_the_discovery_url_and_a_loadable_scenario() {
+        let config = "_meta: { type: config, config_version: 2 }\nconfig:\n  dynamic:\n    authc:\n      openid_auth_domain:\n\
+                      \x20       http_enabled: true\n        transport_enabled: true\n        order: 1\n\
+                      \x20       http_authenticator:\n          type: openid\n          challenge: false\n\
+                      \x20         config:\n            subject_key: preferred_username\n            roles_key: roles\n\
+                      \x20           openid_connect_url: https://kc.example.com/realms/corp/.well-known/openid-configuration\n\
+                      \x20       authentication_backend: { type: noop }\n";
+        let i = import(
+            &[("config.yml".to_owned(), config.to_owned())],
+            Idp::Keycloak,
+        )
+        .expect("imports");
+        let s = &i.scenario;
+        assert!(s.contains("idp: \"keycloak\""), "{s}");
+        assert!(s.contains("realm: \"corp\""), "{s}");
+        assert!(!s.contains("provider"), "no authentik section: {s}");
+        let file = SourceFile {
+            path: "imported.yaml".into(),
+            text: s.clone(),
+        };
+        let loaded = crate::scenario::load(&file)
+            .map_err(|e| e[0].to_string())
+            .expect("loads");
+        assert_eq!(loaded.cases[0].document.idp.keycloak.realm, "corp");
     }
 }

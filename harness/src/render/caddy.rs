@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::{Inputs, RunFiles};
+use crate::scenario::IdpProfile;
 
 pub fn render(i: &Inputs, files: &mut RunFiles) {
     let t = i.topology;
@@ -12,8 +13,14 @@ pub fn render(i: &Inputs, files: &mut RunFiles) {
          {\n\tadmin off\n\tauto_https disable_redirects\n\tskip_install_trust\n}\n",
     );
     let dir = &t.caddy_cert_dir;
+    // A Keycloak case's IdP name leads to Keycloak (the native backend restarts Caddy when a case's Caddyfile
+    // differs from the one it runs: once each way in an ordered run).
+    let idp = match (&t.keycloak_upstream, i.case.document.stack.idp) {
+        (Some(keycloak), IdpProfile::Keycloak) => keycloak,
+        _ => &t.idp_upstream,
+    };
     for (host, name, upstream) in [
-        (&t.hosts.idp, "idp", &t.idp_upstream),
+        (&t.hosts.idp, "idp", idp),
         (&t.hosts.dashboards, "dashboards", &t.dashboards_upstream),
     ] {
         let _ = write!(out, "\nhttps://{host}:{} {{\n", t.https_port);

@@ -6,6 +6,7 @@ mod blueprint;
 mod caddy;
 mod dashboards;
 mod idp;
+pub mod keycloak;
 mod opensearch;
 mod security;
 
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 use crate::certs::RunCertificates;
 use crate::scenario::placeholder::Values;
-use crate::scenario::{Case, Document, IssuerMode};
+use crate::scenario::{Case, Document, IdpProfile, IssuerMode};
 use crate::secrets::Secrets;
 use crate::topology::Topology;
 
@@ -32,6 +33,7 @@ pub mod paths {
     pub const DASHBOARDS_YML: &str = "dashboards/opensearch_dashboards.yml";
     pub const BLUEPRINT: &str = "authentik/blueprints/sso-harness.yaml";
     pub const IDP_CONFIG: &str = super::idp::CONFIG;
+    pub const KEYCLOAK_REALM: &str = super::keycloak::REALM;
     pub const CA: &str = "harness/ca.pem";
 }
 
@@ -73,6 +75,13 @@ impl RunFiles {
     /// The embedded IdP's configuration of the case.
     pub fn idp_config(&self) -> crate::idp::Config {
         serde_json::from_str(self.idp_config_json()).expect("`render` writes the config as JSON")
+    }
+
+    /// Keycloak's realm of the case (a RealmRepresentation), for a case with `stack.idp: keycloak`.
+    pub fn keycloak_realm(&self) -> Option<serde_json::Value> {
+        self.0
+            .get(paths::KEYCLOAK_REALM)
+            .map(|t| serde_json::from_str(t).expect("`render` writes the realm as JSON"))
     }
 
     /// The files one component reads (`opensearch/`, `dashboards/`, `caddy/`, …): each path without that folder,
@@ -149,6 +158,7 @@ pub fn render(inputs: &Inputs) -> Result<RunFiles, RenderError> {
     caddy::render(inputs, &mut files);
     blueprint::render(inputs, &mut files)?;
     idp::render(inputs, &mut files)?;
+    keycloak::render(inputs, &mut files)?;
     files.add(paths::CA, &inputs.certs.ca_cert);
     files.add("harness/admin.pem", &inputs.certs.admin.cert);
     files.add("harness/admin-key.pem", &inputs.certs.admin.key);
@@ -184,6 +194,20 @@ pub fn placeholder_values(
         .with("dashboards.url", topology.dashboards_url())
         .with("opensearch.url", topology.opensearch_url())
         .with("tls.ca_pem", &certs.ca_cert);
+    if doc.stack.idp == IdpProfile::Keycloak {
+        let issuer = keycloak::issuer(doc, &idp_url);
+        values = values
+            .with("idp.realm", &doc.idp.keycloak.realm)
+            .with(
+                "idp.discovery_url",
+                format!("{issuer}/.well-known/openid-configuration"),
+            )
+            .with("idp.issuer", issuer)
+            .with("idp.client_id", keycloak::client_id(doc))
+            .with("idp.client_secret", keycloak::client_secret(doc, secrets));
+    } else {
+        values = values.with("idp.realm", &doc.idp.keycloak.realm);
+    }
     for name in doc.opensearch.security.internal_users.keys() {
         if let Some(pw) = secrets.internal_password(doc, name) {
             values = values.with(&format!("internal_users.{name}.password"), pw);

@@ -70,6 +70,11 @@ const SECRET_PARAMS: &[&str] = &[
     "session_state",
     "code_verifier",
     "id_token_hint",
+    // Keycloak's login form: its session's one-time code, and per-login ids (they change every run).
+    "session_code",
+    "execution",
+    "tab_id",
+    "client_data",
 ];
 
 /// `scheme://host/path?query` with the port dropped (it changes every run) and secret parameters replaced — also

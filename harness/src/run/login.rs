@@ -9,7 +9,7 @@ use fantoccini::{Client, Locator};
 
 use super::hops::{Hop, Hops};
 use super::page::{self, Hosts, Page, State};
-use crate::browser::{self, BrowserError, authentik, network_log};
+use crate::browser::{self, BrowserError, authentik, keycloak, network_log};
 use crate::scenario::{LoginMethod, Outcome};
 
 /// How long the network must be quiet (nothing awaited in flight, no event) before the page is read: longer
@@ -46,6 +46,7 @@ const inner = executor && executor.shadowRoot;
 const stage = inner && Array.from(inner.querySelectorAll("*")).find((e) => e.tagName.startsWith("AK-STAGE-"));
 const stageRoot = stage && stage.shadowRoot;
 const rendered = stageRoot && stageRoot.querySelector("input, button, .pf-m-error");
+const kc = q("#kc-form-login"); // Keycloak's login page: a plain form (browser::keycloak)
 return {
   url: location.href,
   readyState: document.readyState,
@@ -55,8 +56,9 @@ return {
   ssoButton: !!q("[aria-label=openid_login_button]"),
   loginError: words(q("#error, [role=alert].euiCallOut--danger")),
   appChrome: !!q("[data-test-subj=headerGlobalNav]"),
-  flowStage: rendered ? stage.tagName.toLowerCase() : null,
-  flowError: rendered ? words(stageRoot.querySelector(".pf-m-error")) : null,
+  flowStage: rendered ? stage.tagName.toLowerCase() : kc ? "kc-form-login" : null,
+  flowError: rendered ? words(stageRoot.querySelector(".pf-m-error"))
+    : kc ? words(kc.querySelector(".kc-feedback-text")) : null,
 };
 "##;
 
@@ -118,7 +120,10 @@ pub async fn login(
                     let detail = format!("a basic login was sent to the IdP ({stage})");
                     return ended(c, hops, Outcome::IdpError, detail).await;
                 }
-                if !again(ActedOn::Idp) {
+                if !again(ActedOn::Idp) && stage == keycloak::STAGE {
+                    keycloak::login(c, user, password).await?;
+                    acted = Some((ActedOn::Idp, Instant::now()));
+                } else if !again(ActedOn::Idp) {
                     authentik::login(c, user, password).await?;
                     acted = Some((ActedOn::Idp, Instant::now()));
                 }

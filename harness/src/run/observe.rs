@@ -144,6 +144,9 @@ static PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.sso\.test:\d+").e
 static CODE_OR_STATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([?&](code|state)=)[^&\s\x22]+").expect("regex"));
 static HEX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[0-9a-f]{32,}\b").expect("regex"));
+/// A key id the plugin logs that is not a hash (Keycloak's: 43 base64url characters, new every run).
+static KID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(performRefresh\()[A-Za-z0-9_-]{16,}\)").expect("regex"));
 /// The key set's refresh counter ("Performing refresh 2"): how many refreshes a case saw depends on timing.
 static REFRESH_COUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(Performing refresh )\d+").expect("regex"));
@@ -220,7 +223,8 @@ pub fn normalise_line(line: &str, redactor: &Redactor) -> String {
     let l = redactor.redact(&l);
     let l = PORT.replace_all(&l, ".sso.test:[port]");
     let l = ADDRESS.replace_all(&l, "[ip]");
-    HEX.replace_all(&l, "[hash]").trim().to_owned()
+    let l = HEX.replace_all(&l, "[hash]");
+    KID.replace_all(&l, "${1}[kid])").trim().to_owned()
 }
 
 /// A line of the real Dashboards' log (JSON, one object a line, as its container writes it) in the stand-in's form,

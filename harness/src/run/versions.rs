@@ -76,6 +76,8 @@ pub struct Offer {
     pub dashboards: DashboardsOffer,
     /// How reports name the IdP.
     pub idp: String,
+    /// How reports name Keycloak, for a case with `stack.idp: keycloak` (`None`: the backend has none).
+    pub keycloak: Option<String>,
 }
 
 impl Offer {
@@ -95,6 +97,7 @@ impl Offer {
                     .into(),
             dashboards: DashboardsOffer::stand_in(),
             idp: crate::idp::NAME.to_owned(),
+            keycloak: Some(crate::keycloak::name(crate::keycloak::DEFAULT_VERSION)),
         }
     }
 }
@@ -157,7 +160,10 @@ pub fn decide(case: &Case, offer: &Offer) -> Decision {
         ran_on: RanOn {
             opensearch: opensearch.clone(),
             dashboards,
-            idp: offer.idp.clone(),
+            idp: match (stack.idp, &offer.keycloak) {
+                (crate::scenario::IdpProfile::Keycloak, Some(k)) => k.clone(),
+                _ => offer.idp.clone(),
+            },
         },
         asked,
         opensearch,
@@ -326,6 +332,7 @@ mod tests {
             opensearch_missing: "cannot fetch {version}".into(),
             dashboards: DashboardsOffer::stand_in(),
             idp: "authentik (embedded profile)".into(),
+            keycloak: None,
         }
     }
 
@@ -340,6 +347,7 @@ mod tests {
             opensearch_missing: String::new(),
             dashboards: DashboardsOffer::Real(dashboards.into()),
             idp: "authentik 2025.12.4".into(),
+            keycloak: None,
         }
     }
 

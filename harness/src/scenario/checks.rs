@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::model::{Document, LoginMethod, Step, requirement};
+use super::model::{Document, IdpProfile, LoginMethod, Step, requirement};
 use super::placeholder;
 use super::source::{Diagnostic, SourceFile, SourceMap, Span, escape_token};
 use super::suggest;
@@ -22,7 +22,54 @@ pub fn document(
     steps(doc, &internal, file, map, &mut errors);
     requires(doc, file, map, &mut errors);
     settings(doc, file, map, &mut errors);
+    idp_sections(doc, file, map, &mut errors);
     errors
+}
+
+/// A section (or a user's field) of the IdP the case does not use is an error where the file wrote it: nothing in
+/// a file is ignored. `idp.provider` and `idp.users[].entitlements` are authentik's; `idp.keycloak` and
+/// `idp.users[].realm_roles` Keycloak's.
+fn idp_sections(doc: &Document, file: &SourceFile, map: &SourceMap, out: &mut Vec<Diagnostic>) {
+    let (unused, used, field_of_used, switch) = match doc.stack.idp {
+        IdpProfile::Authentik => (
+            ("keycloak", "realm_roles", "Keycloak's"),
+            "authentik",
+            "`idp.provider` (authentik's provider) and `idp.users[].groups`/`entitlements`",
+            "stack: { idp: keycloak }",
+        ),
+        IdpProfile::Keycloak => (
+            ("provider", "entitlements", "authentik's"),
+            "Keycloak",
+            "`idp.keycloak` (its `realm`, `client` — a ClientRepresentation, e.g. `clientId`, `attributes` — and \
+             `realm_settings`) and `idp.users[].groups`/`realm_roles`",
+            "stack: { idp: authentik }",
+        ),
+    };
+    let (section, user_field, whose) = unused;
+    let mut places: Vec<(String, String)> = vec![(
+        format!("/idp/{section}"),
+        format!("`idp.{section}` is {whose} section"),
+    )];
+    for i in 0..doc.idp.users.len() {
+        places.push((
+            format!("/idp/users/{i}/{user_field}"),
+            format!("`{user_field}` is {whose}"),
+        ));
+    }
+    for (pointer, what) in places {
+        if let Some((_, origin)) = map.first_written(&pointer) {
+            out.push(
+                Diagnostic::at(
+                    file,
+                    Some(origin.name()),
+                    format!("{what}, but this case's IdP is {used}"),
+                )
+                .with_help(Some(format!(
+                    "for {used}, write {field_of_used}; or, to use that IdP, set `{switch}`"
+                ))),
+            );
+        }
+    }
 }
 
 /// The internal users a case defines (the keys of `internal_users.yml`, less `_meta`).

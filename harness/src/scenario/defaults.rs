@@ -13,6 +13,7 @@ const MERGED: &[&str] = &[
     "/requires",
     "/idp",
     "/idp/provider",
+    "/idp/keycloak",
     "/opensearch",
     "/opensearch/security",
     "/dashboards",

@@ -95,6 +95,8 @@ pub fn requirement(text: &str) -> Result<semver::VersionReq, RequirementError> {
 #[serde(rename_all = "snake_case")]
 pub enum IdpProfile {
     Authentik,
+    /// The real Keycloak (its Maven Central distribution natively, its official image in containers).
+    Keycloak,
 }
 
 /// Whether the IdP's certificate is trusted by default (`public`, like a Let's Encrypt one) or only where a
@@ -109,8 +111,24 @@ pub enum IdpCertificate {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Idp {
+    /// authentik's section (`stack.idp: authentik`).
     pub provider: Provider,
+    /// Keycloak's section (`stack.idp: keycloak`).
+    pub keycloak: Keycloak,
     pub users: Vec<IdpUser>,
+}
+
+/// Keycloak's realm and client, in Keycloak's own terms (its admin REST API's representations).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Keycloak {
+    /// The realm's name: the issuer is `${idp.url}/realms/<realm>`.
+    pub realm: String,
+    /// A ClientRepresentation laid over the default client (`render::keycloak`): mappings merge key by key,
+    /// lists replace.
+    pub client: Map<String, Value>,
+    /// RealmRepresentation fields laid over the default realm.
+    pub realm_settings: Map<String, Value>,
 }
 
 /// authentik's OAuth2 provider and its application, in authentik's own terms.
@@ -201,6 +219,9 @@ pub struct IdpUser {
     pub groups: Vec<String>,
     #[serde(default)]
     pub entitlements: Vec<String>,
+    /// Keycloak only: realm roles (claim `roles` with the default mappers).
+    #[serde(default)]
+    pub realm_roles: Vec<String>,
 }
 
 impl IdpUser {

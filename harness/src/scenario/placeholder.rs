@@ -9,6 +9,7 @@ use serde_json::Value;
 pub const NAMES: &[&str] = &[
     "idp.url",
     "idp.slug",
+    "idp.realm",
     "idp.issuer",
     "idp.discovery_url",
     "idp.client_id",

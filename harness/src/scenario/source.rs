@@ -90,6 +90,11 @@ impl SourceMap {
         }
     }
 
+    /// The first node the file wrote at `pointer` or below it (defaults have no origin), with its pointer.
+    pub fn first_written(&self, pointer: &str) -> Option<(String, Origin)> {
+        self.subtree(pointer).next().map(|(p, o)| (p.clone(), o))
+    }
+
     pub fn remove_subtree(&mut self, pointer: &str) {
         let doomed: Vec<String> = self.subtree(pointer).map(|(p, _)| p.clone()).collect();
         for p in doomed {

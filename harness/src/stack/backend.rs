@@ -70,6 +70,23 @@ impl Backend {
         }
     }
 
+    /// How reports name the IdP(s) `cases` run on: the backend's own, Keycloak (and its version) for cases with
+    /// `stack.idp: keycloak`, both when the run has both.
+    pub fn idps_of(&self, cases: &[crate::scenario::Case]) -> String {
+        let offer = self.offer();
+        let keycloak = |c: &crate::scenario::Case| {
+            c.document.stack.idp == crate::scenario::IdpProfile::Keycloak
+        };
+        let mut names = Vec::new();
+        if cases.is_empty() || cases.iter().any(|c| !keycloak(c)) {
+            names.push(offer.idp.clone());
+        }
+        if cases.iter().any(keycloak) {
+            names.push(offer.keycloak.unwrap_or_else(|| "Keycloak".into()));
+        }
+        names.join(", ")
+    }
+
     /// The set of `compose/versions.yaml` the images come from, if any.
     pub fn version_set(&self) -> Option<&str> {
         match self {
@@ -114,6 +131,7 @@ impl Backend {
                     DashboardsImage::Official(i) => DashboardsOffer::Real(i.tag.clone()),
                 },
                 idp,
+                keycloak: None,
             },
         }
     }

@@ -65,3 +65,36 @@ pub async fn login(
         .error_for_status()?;
     idp.id_token(&client, user, &password).await
 }
+
+/// The id_token Keycloak issues to the case's relying party for `user` (`keycloak::headless`), through Caddy as
+/// `login` does.
+pub async fn keycloak(
+    topology: &Topology,
+    ca_pem: &str,
+    secrets: &Secrets,
+    case: &Case,
+    scope: &str,
+    user: &str,
+    caddy: SocketAddr,
+) -> Result<String, crate::keycloak::headless::HeadlessError> {
+    use crate::keycloak::headless::{Client, HeadlessError, id_token};
+    let doc = &case.document;
+    let password = secrets
+        .idp_password(doc, user)
+        .ok_or_else(|| HeadlessError::Flow(format!("no IdP user `{user}` in the case")))?;
+    let client = Client {
+        client_id: crate::render::keycloak::client_id(doc),
+        client_secret: crate::render::keycloak::client_secret(doc, secrets),
+        redirect_uri: format!("{}/auth/openid/login", topology.dashboards_url()),
+        scope: scope.to_owned(),
+    };
+    let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes())?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .tls_certs_only([ca])
+        .resolve(&topology.hosts.idp, caddy)
+        .build()?;
+    let issuer = crate::render::keycloak::issuer(doc, &topology.idp_url());
+    id_token(&http, &issuer, &client, user, &password).await
+}

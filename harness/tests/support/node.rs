@@ -47,6 +47,7 @@ pub async fn boot(cases: &[Case], prefix: &str) -> Booted {
         dashboards: free(),
         opensearch_http: free(),
         opensearch_transport: free(),
+        keycloak: free(),
     });
     let certs = RunCertificates::generate(&topology.hosts).unwrap();
     let secrets = Secrets::random();
