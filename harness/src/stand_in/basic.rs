@@ -87,7 +87,7 @@ pub async fn login(st: St, headers: HeaderMap, jar: CookieJar, body: Bytes) -> R
                     info.user_name, info.roles, info.backend_roles
                 ),
             );
-            let user = UserSession::from_info(info, AuthType::Basic, "authorization", &value, None);
+            let user = UserSession::from_info(info, AuthType::Basic, Some(&value), None);
             let body = json!({
                 "username": user.username,
                 "tenants": {},

@@ -304,16 +304,46 @@ pub(super) async fn authinfo(
     header: &str,
     value: &str,
 ) -> Result<AuthInfo, AuthInfoError> {
+    authinfo_with(client, host, &[(header, value)])
+        .await
+        .map_err(|e| match e {
+            ScopedError::Unauthorized { .. } => AuthInfoError::Unauthorized,
+            ScopedError::Other(m) => AuthInfoError::Other(m),
+        })
+}
+
+/// A call of the scoped client that failed.
+#[derive(Debug)]
+pub(super) enum ScopedError {
+    /// OpenSearch answered 401, with its `WWW-Authenticate` if any.
+    Unauthorized {
+        www_authenticate: Option<String>,
+    },
+    Other(String),
+}
+
+/// authinfo with exactly `headers` (none at all when the allowlist filtered them all out).
+pub(super) async fn authinfo_with(
+    client: &OpenSearchClient,
+    host: &str,
+    headers: &[(&str, &str)],
+) -> Result<AuthInfo, ScopedError> {
     let url = format!("{}/_plugins/_security/authinfo", host.trim_end_matches('/'));
     let r = client
-        .get(&url, &[(header, value)], None)
+        .get(&url, headers, None)
         .await
-        .map_err(|e| AuthInfoError::Other(e.to_string()))?;
+        .map_err(|e| ScopedError::Other(e.to_string()))?;
     if r.status() == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(AuthInfoError::Unauthorized);
+        return Err(ScopedError::Unauthorized {
+            www_authenticate: r
+                .headers()
+                .get(reqwest::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        });
     }
     if !r.status().is_success() {
-        return Err(AuthInfoError::Other(format!(
+        return Err(ScopedError::Other(format!(
             "authinfo answered {}",
             r.status()
         )));
@@ -321,7 +351,7 @@ pub(super) async fn authinfo(
     let v: Value = r
         .json()
         .await
-        .map_err(|e| AuthInfoError::Other(e.to_string()))?;
+        .map_err(|e| ScopedError::Other(e.to_string()))?;
     let list = |k: &str| -> Vec<String> {
         v.get(k)
             .and_then(Value::as_array)
