@@ -1073,3 +1073,62 @@ async fn authinfo_failing_after_the_login_is_a_500() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["message"], "An internal server error occurred.");
 }
+
+/// `server.basePath`: every URL Dashboards writes carries it (`openid_auth.ts:141-148`, `routes.ts:75, 221-223`);
+/// with `rewriteBasePath` Dashboards strips it itself and answers 404 outside it (OSD `http_server.ts`
+/// `setupBasePathRewrite`); without, its routes stay at `/` for a proxy that strips the prefix.
+#[tokio::test]
+async fn a_base_path_prefixes_the_redirects_and_the_rewrite_serves_only_under_it() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = stand_in_with(
+        listener,
+        "server.basePath: /dashboards\nopensearch_security.openid.client_id: c\n",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let r = s.get("/app/home").await;
+    assert_eq!(
+        location(&r),
+        "/dashboards/auth/openid/captureUrlFragment?nextUrl=%2Fdashboards%2Fapp%2Fhome"
+    );
+    // Nothing strips the prefix here: the path Dashboards sent the browser to is not one of its routes.
+    assert_eq!(s.get(&location(&r)).await.status(), 404);
+    // The capture page (as a stripping proxy would pass it on) goes on to the prefixed login.
+    let html = s
+        .get("/auth/openid/captureUrlFragment?nextUrl=%2Fdashboards%2Fapp%2Fhome")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#""/dashboards/auth/openid/login""#),
+        "{html}"
+    );
+    // A nextUrl outside the base path is refused (`next_url.ts:64-82`).
+    assert_eq!(
+        s.get("/auth/openid/captureUrlFragment?nextUrl=%2Fapp%2Fhome")
+            .await
+            .status(),
+        400
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = stand_in_with(
+        listener,
+        "server.basePath: /dashboards\nserver.rewriteBasePath: true\nopensearch_security.openid.client_id: c\n",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let r = s.get("/app/home").await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"statusCode": 404, "error": "Not Found", "message": "Not Found"})
+    );
+    let r = s.get("/dashboards/app/home").await;
+    assert_eq!(
+        location(&r),
+        "/dashboards/auth/openid/captureUrlFragment?nextUrl=%2Fdashboards%2Fapp%2Fhome"
+    );
+    assert_eq!(s.get(&location(&r)).await.status(), 200);
+}

@@ -20,7 +20,7 @@ fn path_and_query(uri: &Uri) -> String {
 /// `/`: the app's home for a logged-in user.
 pub async fn root(st: St, headers: HeaderMap, jar: CookieJar, uri: Uri) -> Response {
     match authenticate(&st, &headers, &jar, &path_and_query(&uri)).await {
-        Ok(_) => found("/app/home"),
+        Ok(_) => found(&format!("{}/app/home", st.config.bp())),
         Err(r) => r,
     }
 }

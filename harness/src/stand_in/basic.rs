@@ -31,7 +31,7 @@ pub async fn login_page(
         return super::app::page(st, headers, jar, uri).await;
     }
     let next = q.get("nextUrl").map(String::as_str).unwrap_or("/");
-    if !valid_next_url(next) {
+    if !valid_next_url(next, st.config.bp()) {
         return bad_next_url();
     }
     pages::login(&st.config, next, None).into_response()
@@ -65,7 +65,7 @@ pub async fn login(st: St, headers: HeaderMap, jar: CookieJar, body: Bytes) -> R
     let next = fields
         .get("nextUrl")
         .cloned()
-        .filter(|n| valid_next_url(n))
+        .filter(|n| valid_next_url(n, st.config.bp()))
         .unwrap_or_else(|| "/app/home".into());
     let value = format!(
         "Basic {}",

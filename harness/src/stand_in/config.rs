@@ -120,8 +120,10 @@ pub struct Config {
     pub cookie_domain: Option<String>,
     /// `openid.extra_storage`: where an OpenID user's token is kept (`super::token_cookies`).
     pub extra_storage: ExtraStorage,
-    /// `server.basePath` (`None`: none); the path of the split cookies.
+    /// `server.basePath` (`None`: none): the prefix of every URL Dashboards writes, the path of the split cookies.
     pub base_path: Option<String>,
+    /// `server.rewriteBasePath`: Dashboards strips the base path itself and serves nothing outside it.
+    pub rewrite_base_path: bool,
     pub cookie_secure: bool,
     /// `cookie.isSameSite` (`None`: no attribute, Dashboards' default `false`).
     pub cookie_same_site: Option<String>,
@@ -151,6 +153,11 @@ const SUPPORTED: [&str; 8] = [
 ];
 
 impl Config {
+    /// `serverBasePath`: the base path, or nothing.
+    pub fn bp(&self) -> &str {
+        self.base_path.as_deref().unwrap_or("")
+    }
+
     /// Reads `text`; relative paths (CA files) resolve against `config_dir`.
     pub fn from_yaml(text: &str, config_dir: &Path) -> Result<Config, ConfigError> {
         let keys = Keys::parse(text)?;
@@ -184,9 +191,7 @@ impl Config {
         } else {
             None
         };
-        if keys.str("server.basePath")?.is_some_and(|b| !b.is_empty()) {
-            return Err(ConfigError::Unsupported("`server.basePath`".into()));
-        }
+        let (base_path, rewrite_base_path) = base_path(&keys)?;
         let opensearch_hosts = keys
             .strings("opensearch.hosts")?
             .unwrap_or_else(|| vec!["http://localhost:9200".into()]);
@@ -240,7 +245,8 @@ impl Config {
                     .unwrap_or_else(|| "security_authentication_oidc".into()),
                 additional_cookies: additional_cookies(&keys)?,
             },
-            base_path: None,
+            base_path,
+            rewrite_base_path,
             cookie_secure,
             cookie_same_site,
             opensearch_username: keys.str("opensearch.username")?,
@@ -263,6 +269,28 @@ impl Config {
                 .unwrap_or_else(|| "Log in with single sign-on".into()),
         })
     }
+}
+
+/// `server.basePath` and `server.rewriteBasePath` as OSD's `http_config.ts` validates them: the base path "must
+/// start with a slash, don't end with one" (`validBasePathRegex`), and the rewrite needs a base path.
+fn base_path(keys: &Keys) -> Result<(Option<String>, bool), ConfigError> {
+    let base = keys.str("server.basePath")?;
+    if let Some(b) = &base
+        && (!b.starts_with('/') || b.ends_with('/'))
+    {
+        return Err(ConfigError::Invalid(
+            "[config validation of [server].basePath]: must start with a slash, don't end with one"
+                .into(),
+        ));
+    }
+    let rewrite = keys.bool("server.rewriteBasePath")?.unwrap_or(false);
+    if rewrite && base.is_none() {
+        return Err(ConfigError::Invalid(
+            "[config validation of [server]]: cannot use [rewriteBasePath] when [basePath] is not specified"
+                .into(),
+        ));
+    }
+    Ok((base, rewrite))
 }
 
 /// `extra_storage.additional_cookies`: `schema.number({ min: 1, defaultValue: 5 })` (`server/index.ts:195`; the

@@ -254,7 +254,22 @@ impl Server {
     }
 }
 
+/// The routes, under `server.basePath` when `server.rewriteBasePath` is on: OSD's `setupBasePathRewrite`
+/// (`http/http_server.ts`) strips the base path of every request and answers 404 to one outside it; without the
+/// rewrite the routes stay at `/` and only the URLs Dashboards writes carry the base path (a proxy is expected to
+/// strip it).
 fn router(state: Arc<State>) -> Router {
+    let routes = routes(state.clone());
+    let r = match (&state.config.base_path, state.config.rewrite_base_path) {
+        (Some(bp), true) => Router::new()
+            .nest(bp, routes)
+            .fallback(|| async { not_found() }),
+        _ => routes,
+    };
+    r.layer(axum::middleware::from_fn_with_state(state, not_ready))
+}
+
+fn routes(state: Arc<State>) -> Router {
     let mut r = Router::new()
         .route("/", get(app::root))
         .route("/app/login", get(basic::login_page))
@@ -281,9 +296,7 @@ fn router(state: Arc<State>) -> Router {
             )
             .route("/auth/openid/logout", get(openid::logout));
     }
-    r.fallback(|| async { not_found() })
-        .with_state(state.clone())
-        .layer(axum::middleware::from_fn_with_state(state, not_ready))
+    r.fallback(|| async { not_found() }).with_state(state)
 }
 
 /// OSD's not-ready server answers every request while the start-up waits for OpenSearch (`http_service.ts`
@@ -510,12 +523,14 @@ async fn authenticate(
         let response = if !is_page(path) {
             unauthorized()
         } else {
-            let next = format!("nextUrl={}", encode(path_and_query));
+            // `generateNextUrl` (`openid_auth.ts:129-148`) and the capture redirect both carry the base path.
+            let bp = state.config.bp();
+            let next = format!("nextUrl={}", encode(&format!("{bp}{path_and_query}")));
             match state.config.auth {
                 Auth::Single(AuthType::OpenId) => {
-                    found(&format!("/auth/openid/captureUrlFragment?{next}"))
+                    found(&format!("{bp}/auth/openid/captureUrlFragment?{next}"))
                 }
-                _ => found(&format!("/app/login?{next}")),
+                _ => found(&format!("{bp}/app/login?{next}")),
             }
         };
         return Err(if jar.get(&state.config.cookie_name).is_some() {
@@ -557,10 +572,15 @@ fn describe(e: &AuthInfoError) -> String {
     }
 }
 
-/// `validateNextUrl`: the path part must be a path on this server, nothing that leaves it.
-fn valid_next_url(u: &str) -> bool {
+/// `validateNextUrl` (`server/utils/next_url.ts:64-82`): the path part must start with the base path, and what
+/// follows must be a path on this server, nothing that leaves it.
+fn valid_next_url(u: &str, base_path: &str) -> bool {
     let path = u.split(['?', '#']).next().unwrap_or_default();
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+    let Some(rest) = path.strip_prefix(base_path) else {
+        return false;
+    };
+    (rest.is_empty() && !base_path.is_empty())
+        || (rest.starts_with('/') && !rest.starts_with("//") && !rest.contains('\\'))
 }
 
 /// What the route validation answers for a bad `nextUrl`.

@@ -34,22 +34,24 @@ pub(super) fn base_redirect_url(state: &State, headers: &HeaderMap) -> String {
             protocol = p.to_owned();
         }
     }
-    format!("{protocol}://{host}")
+    // `getBaseRedirectUrl` (`helper.ts:58-73`): the root URL plus the base path (a set `base_redirect_url` is taken
+    // as it is).
+    format!("{protocol}://{host}{}", c.bp())
 }
 
 /// `/auth/openid/captureUrlFragment`: keeps the URL fragment (which the server never sees) for after the login.
-pub async fn capture_url_fragment(Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn capture_url_fragment(st: St, Query(q): Query<HashMap<String, String>>) -> Response {
     let next = q.get("nextUrl").map(String::as_str).unwrap_or("/");
-    if !valid_next_url(next) {
+    if !valid_next_url(next, st.config.bp()) {
         return bad_next_url();
     }
-    pages::capture(next).into_response()
+    pages::capture(next, st.config.bp()).into_response()
 }
 
 /// `/auth/openid/redirectUrlFragment`: back to `nextUrl` with the saved fragment.
-pub async fn redirect_url_fragment(Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn redirect_url_fragment(st: St, Query(q): Query<HashMap<String, String>>) -> Response {
     let next = q.get("nextUrl").map(String::as_str).unwrap_or("/");
-    if !valid_next_url(next) {
+    if !valid_next_url(next, st.config.bp()) {
         return bad_next_url();
     }
     pages::restore_fragment(next).into_response()
@@ -63,7 +65,7 @@ pub async fn login(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     if let Some(next) = q.get("nextUrl")
-        && !valid_next_url(next)
+        && !valid_next_url(next, st.config.bp())
     {
         return bad_next_url();
     }
@@ -199,7 +201,8 @@ async fn callback(
             );
             let location = if oidc.redirect_hash {
                 format!(
-                    "/auth/openid/redirectUrlFragment?nextUrl={}",
+                    "{}/auth/openid/redirectUrlFragment?nextUrl={}",
+                    st.config.bp(),
                     encode(&oidc.next_url)
                 )
             } else {
@@ -228,7 +231,10 @@ async fn callback(
 
 /// `redirectToLogin`: clear the cookie and start again, without `nextUrl` — a login that keeps failing loops.
 fn redirect_to_login(st: &State, jar: &CookieJar) -> Response {
-    with_cookie(found("/auth/openid/login"), clear_session(st, jar))
+    with_cookie(
+        found(&format!("{}/auth/openid/login", st.config.bp())),
+        clear_session(st, jar),
+    )
 }
 
 /// `/auth/openid/logout`: clear, then the IdP's end-session endpoint (or `openid.logout_url`).
