@@ -628,8 +628,14 @@ fn idp_ca_untrusted_by_dashboards(e: &Evidence) -> Option<(String, String)> {
     ))
 }
 
-static TOKEN_ENDPOINT: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"Failed calling token endpoint: (40[01])\b"));
+/// Dashboards' line when the IdP refuses the code exchange: wreck's "Response Error: 401 Unauthorized" for an answer
+/// of 400 and more (security-dashboards-plugin `helper.ts:88-93`); "Failed calling token endpoint" as earlier
+/// stand-ins worded it.
+static TOKEN_ENDPOINT: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"OpenId authentication failed: .*(?:Response Error|Failed calling token endpoint): (40[01])\b",
+    )
+});
 
 fn wrong_client_secret(e: &Evidence) -> Option<(String, String)> {
     let status = e

@@ -426,7 +426,7 @@ async fn openid_login_lands_on_the_app_and_the_account_shows_the_mapped_roles() 
     // The log tells what happened and never holds the token.
     let log = s.log();
     assert!(
-        log.contains("Dashboards stand-in: http server running at"),
+        log.contains("[info][server][OpenSearchDashboards][http] http server running at"),
         "{log}"
     );
     assert!(log.contains("OpenId login of alice"), "{log}");
@@ -614,7 +614,7 @@ async fn a_token_endpoint_failure_sends_back_to_the_login() {
     assert!(s.os.seen().is_empty(), "OpenSearch is never asked");
     assert!(
         s.log()
-            .contains("Failed calling token endpoint: 400 Bad Request"),
+            .contains("OpenId authentication failed: Error: Response Error: 400 Bad Request"),
         "{}",
         s.log()
     );

@@ -80,7 +80,7 @@ pub async fn login(st: St, headers: HeaderMap, jar: CookieJar, body: Bytes) -> R
     .await
     {
         Ok(info) => {
-            st.log(
+            st.note(
                 "info",
                 format!(
                     "basic login of {} (roles {:?}, backend roles {:?})",
@@ -115,7 +115,9 @@ pub async fn login(st: St, headers: HeaderMap, jar: CookieJar, body: Bytes) -> R
                 AuthInfoError::Unauthorized => "Authentication Exception".to_owned(),
                 AuthInfoError::Other(m) => m.clone(),
             };
-            st.log("error", format!("basic login of {username} failed: {why}"));
+            // `basic/routes.ts:109-110`: the thrown `new Error(error.message)`.
+            st.log("error", format!("Failed authentication: Error: {why}"));
+            st.note("error", format!("basic login of {username} failed"));
             if json_request {
                 error_json(StatusCode::UNAUTHORIZED, &why)
             } else {

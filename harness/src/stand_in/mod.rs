@@ -222,11 +222,12 @@ impl Server {
             })))
         };
         let server = Background::start(router(state.clone()), listener)?;
-        // Dashboards' readiness line.
-        push(
+        // Dashboards' readiness line (OSD `http_server.ts` `start`), under its logger context.
+        push_as(
             &log,
             "info",
-            &format!("{NAME}: http server running at http://{addr}"),
+            "[server][OpenSearchDashboards][http]",
+            &format!("http server running at http://{addr}"),
         );
         Ok(Server {
             server,

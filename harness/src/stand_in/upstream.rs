@@ -175,9 +175,19 @@ pub(super) async fn token(
         .await
         .map_err(|e| e.to_string())?;
     let status = r.status();
+    // wreck's `post` rejects an answer of 400 and more itself (its Boom error "Response Error: <code> <message>"),
+    // before `callTokenEndpoint` looks at the status (`helper.ts:88-102`): "Failed calling token endpoint" is only
+    // what a 1xx or 3xx gets.
+    if status.is_client_error() || status.is_server_error() {
+        return Err(format!(
+            "Error: Response Error: {} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ));
+    }
     if !status.is_success() {
         return Err(format!(
-            "Failed calling token endpoint: {} {}",
+            "Error: Failed calling token endpoint: {} {}",
             status.as_u16(),
             status.canonical_reason().unwrap_or("")
         ));
