@@ -151,7 +151,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "dashboards-refuses-config@list-without-multiple-auth",
         &["dashboards-refused-config"],
     ),
-    // Every start-up refusal of `dashboards-startup` (its three other cases log in).
+    // Every start-up refusal of `dashboards-startup` (its other cases log in).
     (
         "dashboards-startup@unknown-key",
         &["dashboards-refused-config"],
@@ -186,6 +186,19 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     (
         "dashboards-startup@opensearch-ca-file-missing",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-startup@unknown-opensearch-key",
+        &["dashboards-refused-config"],
+    ),
+    // OSD's `http_config.ts` refusals of `server.basePath` (the two others are 404s behind Caddy).
+    (
+        "dashboards-basepath@base-path-trailing-slash",
+        &["dashboards-refused-config"],
+    ),
+    (
+        "dashboards-basepath@rewrite-without-base-path",
         &["dashboards-refused-config"],
     ),
 ];

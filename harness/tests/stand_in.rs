@@ -30,6 +30,8 @@ enum Answer {
 struct FakeOpenSearch {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<String>>>,
+    /// What authinfo answers to a Bearer token; a test may change it midway.
+    answer: Arc<Mutex<Answer>>,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -65,6 +67,7 @@ impl FakeOpenSearch {
         FakeOpenSearch {
             addr,
             seen,
+            answer,
             _task: task,
         }
     }
@@ -408,7 +411,7 @@ async fn openid_login_lands_on_the_app_and_the_account_shows_the_mapped_roles() 
     // The log tells what happened and never holds the token.
     let log = s.log();
     assert!(
-        log.contains("Dashboards stand-in: http server running at"),
+        log.contains("[info][server][OpenSearchDashboards][http] http server running at"),
         "{log}"
     );
     assert!(log.contains("OpenId login of alice"), "{log}");
@@ -596,7 +599,7 @@ async fn a_token_endpoint_failure_sends_back_to_the_login() {
     assert!(s.os.seen().is_empty(), "OpenSearch is never asked");
     assert!(
         s.log()
-            .contains("Failed calling token endpoint: 400 Bad Request"),
+            .contains("OpenId authentication failed: Error: Response Error: 400 Bad Request"),
         "{}",
         s.log()
     );
@@ -742,8 +745,9 @@ async fn a_pooled_connection_opensearch_closed_does_not_fail_the_next_authinfo()
             server.log_lines().join("\n")
         );
     }
-    // The start-up check and three authinfo calls, each answered once.
-    assert_eq!(*answered.lock().unwrap(), 4);
+    // The start-up check, then per page the auth handler's authinfo and the render's call as the user (each
+    // answered once: no request was decided by a connection the server had closed).
+    assert_eq!(*answered.lock().unwrap(), 7);
 }
 
 const MULTI: &str = "opensearch_security:\n  auth:\n    type: [basicauth, openid]\n    multiple_auth_enabled: true\n";
@@ -920,4 +924,196 @@ async fn cookie_attributes_follow_the_config_and_a_callback_without_the_cookie_l
     assert_eq!(location(&r), "/auth/openid/login");
     assert!(s.log().contains("state does not match"));
     assert!(s.os.seen().is_empty());
+}
+
+fn set_cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// After the callback the token is in the browser (`security_authentication_oidc1…N`, iron-sealed, `Domain` from
+/// `cookie.domain` on those only), and every authenticated request asks authinfo with `authorization` again
+/// (security-dashboards-plugin `routes.ts:211-215`, `openid_auth.ts:205-225, 356-377`, `authentication_type.ts:
+/// 213-215`).
+#[tokio::test]
+async fn after_the_callback_the_token_lives_in_split_cookies_and_each_request_asks_authinfo() {
+    let s = stack(
+        "",
+        "opensearch_security.cookie.domain: sso.test
+opensearch_security.openid.extra_storage.additional_cookies: 3
+",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let (_, r) = s.openid_login("/app/home", "alice").await;
+    assert_eq!(r.status(), 302);
+    let cookies = set_cookies(&r);
+    let piece = |i: usize| {
+        cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("security_authentication_oidc{i}=")))
+            .cloned()
+            .unwrap_or_else(|| panic!("oidc{i} in {cookies:?}"))
+    };
+    assert!(
+        piece(1).starts_with("security_authentication_oidc1=Fe26.2**"),
+        "{}",
+        piece(1)
+    );
+    assert!(
+        piece(1).contains("Domain=sso.test") && piece(1).contains("HttpOnly"),
+        "{}",
+        piece(1)
+    );
+    // A short token needs one piece; the others are unset.
+    for i in [2, 3] {
+        assert!(piece(i).contains("Max-Age=0"), "{}", piece(i));
+    }
+    let session = set_cookie(&r).unwrap();
+    assert!(
+        !session.contains("Domain"),
+        "the session cookie has no Domain: {session}"
+    );
+    assert!(
+        !cookies
+            .iter()
+            .any(|c| c.starts_with("security_authentication_oidc4="))
+    );
+
+    // The client here ignores a Domain it does not match (as Chromium does), so the token does not come back:
+    // `isValidCookie` fails and the page goes to the login again.
+    let r = s.get("/app/home").await;
+    assert_eq!(r.status(), 302);
+    assert!(
+        location(&r).starts_with("/auth/openid/captureUrlFragment"),
+        "{}",
+        location(&r)
+    );
+    assert!(
+        s.log()
+            .contains("[info][plugins][securityDashboards] Error: unexpected end of file"),
+        "{}",
+        s.log()
+    );
+
+    // Without `cookie.domain` the pieces come back: each page asks authinfo (the auth handler), then once more as
+    // the user (the render), both with the same `authorization`.
+    let s = stack("", "", Answer::Roles(vec!["all_access"])).await;
+    let (_, r) = s.openid_login("/app/home", "alice").await;
+    assert_eq!(location(&r), "/app/home");
+    let before = s.os.seen().len();
+    assert_eq!(s.get("/app/home").await.status(), 200);
+    let seen = s.os.seen();
+    assert_eq!(seen.len(), before + 2, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|h| h == &seen[0] && h.starts_with("Bearer "))
+    );
+}
+
+/// `authorization` left out of `opensearch.requestHeadersWhitelist`: the login itself works (the callback and the
+/// auth handler pass the header explicitly), the page's own call as the user goes without credentials, and OSD's
+/// router forwards OpenSearch's 401 as JSON.
+#[tokio::test]
+async fn an_allowlist_without_authorization_makes_the_app_401() {
+    let s = stack(
+        "",
+        "opensearch.requestHeadersWhitelist: [securitytenant]
+",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let (_, r) = s.openid_login("/app/home", "alice").await;
+    assert_eq!(location(&r), "/app/home");
+    let r = s.get("/app/home").await;
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().contains_key("www-authenticate"));
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"statusCode": 401, "error": "Unauthorized", "message": "Response Error"})
+    );
+    let seen = s.os.seen();
+    assert_eq!(
+        seen.last().unwrap(),
+        "",
+        "the render's call carried no authorization: {seen:?}"
+    );
+    assert!(s.log().contains("[Dashboards stand-in]"), "{}", s.log());
+}
+
+/// authinfo failing for a stored session (here OpenSearch refusing the token after the login) is not caught by
+/// the auth handler: OSD answers 500.
+#[tokio::test]
+async fn authinfo_failing_after_the_login_is_a_500() {
+    let s = stack("", "", Answer::Roles(vec!["all_access"])).await;
+    let (_, r) = s.openid_login("/app/home", "alice").await;
+    assert_eq!(location(&r), "/app/home");
+    *s.os.answer.lock().unwrap() = Answer::Unauthorized;
+    let r = s.get("/app/home").await;
+    assert_eq!(r.status(), 500);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "An internal server error occurred.");
+}
+
+/// `server.basePath`: every URL Dashboards writes carries it (`openid_auth.ts:141-148`, `routes.ts:75, 221-223`);
+/// with `rewriteBasePath` Dashboards strips it itself and answers 404 outside it (OSD `http_server.ts`
+/// `setupBasePathRewrite`); without, its routes stay at `/` for a proxy that strips the prefix.
+#[tokio::test]
+async fn a_base_path_prefixes_the_redirects_and_the_rewrite_serves_only_under_it() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = stand_in_with(
+        listener,
+        "server.basePath: /dashboards\nopensearch_security.openid.client_id: c\n",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let r = s.get("/app/home").await;
+    assert_eq!(
+        location(&r),
+        "/dashboards/auth/openid/captureUrlFragment?nextUrl=%2Fdashboards%2Fapp%2Fhome"
+    );
+    // Nothing strips the prefix here: the path Dashboards sent the browser to is not one of its routes.
+    assert_eq!(s.get(&location(&r)).await.status(), 404);
+    // The capture page (as a stripping proxy would pass it on) goes on to the prefixed login.
+    let html = s
+        .get("/auth/openid/captureUrlFragment?nextUrl=%2Fdashboards%2Fapp%2Fhome")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#""/dashboards/auth/openid/login""#),
+        "{html}"
+    );
+    // A nextUrl outside the base path is refused (`next_url.ts:64-82`).
+    assert_eq!(
+        s.get("/auth/openid/captureUrlFragment?nextUrl=%2Fapp%2Fhome")
+            .await
+            .status(),
+        400
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = stand_in_with(
+        listener,
+        "server.basePath: /dashboards\nserver.rewriteBasePath: true\nopensearch_security.openid.client_id: c\n",
+        Answer::Roles(vec!["all_access"]),
+    )
+    .await;
+    let r = s.get("/app/home").await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"statusCode": 404, "error": "Not Found", "message": "Not Found"})
+    );
+    let r = s.get("/dashboards/app/home").await;
+    assert_eq!(
+        location(&r),
+        "/dashboards/auth/openid/captureUrlFragment?nextUrl=%2Fdashboards%2Fapp%2Fhome"
+    );
+    assert_eq!(s.get(&location(&r)).await.status(), 200);
 }

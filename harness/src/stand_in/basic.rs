@@ -31,7 +31,7 @@ pub async fn login_page(
         return super::app::page(st, headers, jar, uri).await;
     }
     let next = q.get("nextUrl").map(String::as_str).unwrap_or("/");
-    if !valid_next_url(next) {
+    if !valid_next_url(next, st.config.bp()) {
         return bad_next_url();
     }
     pages::login(&st.config, next, None).into_response()
@@ -65,7 +65,7 @@ pub async fn login(st: St, headers: HeaderMap, jar: CookieJar, body: Bytes) -> R
     let next = fields
         .get("nextUrl")
         .cloned()
-        .filter(|n| valid_next_url(n))
+        .filter(|n| valid_next_url(n, st.config.bp()))
         .unwrap_or_else(|| "/app/home".into());
     let value = format!(
         "Basic {}",
@@ -80,14 +80,14 @@ pub async fn login(st: St, headers: HeaderMap, jar: CookieJar, body: Bytes) -> R
     .await
     {
         Ok(info) => {
-            st.log(
+            st.note(
                 "info",
                 format!(
                     "basic login of {} (roles {:?}, backend roles {:?})",
                     info.user_name, info.roles, info.backend_roles
                 ),
             );
-            let user = UserSession::from_info(info, AuthType::Basic, "authorization", &value, None);
+            let user = UserSession::from_info(info, AuthType::Basic, Some(&value), None);
             let body = json!({
                 "username": user.username,
                 "tenants": {},
@@ -115,7 +115,9 @@ pub async fn login(st: St, headers: HeaderMap, jar: CookieJar, body: Bytes) -> R
                 AuthInfoError::Unauthorized => "Authentication Exception".to_owned(),
                 AuthInfoError::Other(m) => m.clone(),
             };
-            st.log("error", format!("basic login of {username} failed: {why}"));
+            // `basic/routes.ts:109-110`: the thrown `new Error(error.message)`.
+            st.log("error", format!("Failed authentication: Error: {why}"));
+            st.note("error", format!("basic login of {username} failed"));
             if json_request {
                 error_json(StatusCode::UNAUTHORIZED, &why)
             } else {

@@ -114,6 +114,16 @@ pub struct Config {
     /// `opensearch.requestHeadersWhitelist` (or the Allowlist it is renamed from); read, not yet applied.
     pub request_headers_allowlist: Vec<String>,
     pub cookie_name: String,
+    /// `cookie.password`: what seals the split token cookies ([`super::iron`]).
+    pub cookie_password: String,
+    /// `cookie.domain`: set on the split token cookies only (`openid_auth.ts:214`).
+    pub cookie_domain: Option<String>,
+    /// `openid.extra_storage`: where an OpenID user's token is kept (`super::token_cookies`).
+    pub extra_storage: ExtraStorage,
+    /// `server.basePath` (`None`: none): the prefix of every URL Dashboards writes, the path of the split cookies.
+    pub base_path: Option<String>,
+    /// `server.rewriteBasePath`: Dashboards strips the base path itself and serves nothing outside it.
+    pub rewrite_base_path: bool,
     pub cookie_secure: bool,
     /// `cookie.isSameSite` (`None`: no attribute, Dashboards' default `false`).
     pub cookie_same_site: Option<String>,
@@ -122,6 +132,13 @@ pub struct Config {
     pub server_ssl: bool,
     pub login_title: String,
     pub openid_button: String,
+}
+
+/// `opensearch_security.openid.extra_storage` (`server/index.ts:190-196`).
+#[derive(Clone, Debug)]
+pub struct ExtraStorage {
+    pub cookie_prefix: String,
+    pub additional_cookies: usize,
 }
 
 const SUPPORTED: [&str; 8] = [
@@ -136,6 +153,11 @@ const SUPPORTED: [&str; 8] = [
 ];
 
 impl Config {
+    /// `serverBasePath`: the base path, or nothing.
+    pub fn bp(&self) -> &str {
+        self.base_path.as_deref().unwrap_or("")
+    }
+
     /// Reads `text`; relative paths (CA files) resolve against `config_dir`.
     pub fn from_yaml(text: &str, config_dir: &Path) -> Result<Config, ConfigError> {
         let keys = Keys::parse(text)?;
@@ -169,9 +191,7 @@ impl Config {
         } else {
             None
         };
-        if keys.str("server.basePath")?.is_some_and(|b| !b.is_empty()) {
-            return Err(ConfigError::Unsupported("`server.basePath`".into()));
-        }
+        let (base_path, rewrite_base_path) = base_path(&keys)?;
         let opensearch_hosts = keys
             .strings("opensearch.hosts")?
             .unwrap_or_else(|| vec!["http://localhost:9200".into()]);
@@ -215,6 +235,18 @@ impl Config {
             cookie_name: keys
                 .str("opensearch_security.cookie.name")?
                 .unwrap_or_else(|| "security_authentication".into()),
+            cookie_password: keys
+                .str("opensearch_security.cookie.password")?
+                .unwrap_or_else(|| "security_cookie_default_password".into()),
+            cookie_domain: keys.str("opensearch_security.cookie.domain")?,
+            extra_storage: ExtraStorage {
+                cookie_prefix: keys
+                    .str("opensearch_security.openid.extra_storage.cookie_prefix")?
+                    .unwrap_or_else(|| "security_authentication_oidc".into()),
+                additional_cookies: additional_cookies(&keys)?,
+            },
+            base_path,
+            rewrite_base_path,
             cookie_secure,
             cookie_same_site,
             opensearch_username: keys.str("opensearch.username")?,
@@ -237,6 +269,51 @@ impl Config {
                 .unwrap_or_else(|| "Log in with single sign-on".into()),
         })
     }
+}
+
+/// `server.basePath` and `server.rewriteBasePath` as OSD's `http_config.ts` validates them: the base path "must
+/// start with a slash, don't end with one" (`validBasePathRegex`), and the rewrite needs a base path.
+fn base_path(keys: &Keys) -> Result<(Option<String>, bool), ConfigError> {
+    let base = keys.str("server.basePath")?;
+    if let Some(b) = &base
+        && (!b.starts_with('/') || b.ends_with('/'))
+    {
+        return Err(ConfigError::Invalid(
+            "[config validation of [server].basePath]: must start with a slash, don't end with one"
+                .into(),
+        ));
+    }
+    let rewrite = keys.bool("server.rewriteBasePath")?.unwrap_or(false);
+    if rewrite && base.is_none() {
+        return Err(ConfigError::Invalid(
+            "[config validation of [server]]: cannot use [rewriteBasePath] when [basePath] is not specified"
+                .into(),
+        ));
+    }
+    Ok((base, rewrite))
+}
+
+/// `extra_storage.additional_cookies`: `schema.number({ min: 1, defaultValue: 5 })` (`server/index.ts:195`; the
+/// message is osd-config-schema `number_type.ts`'s).
+fn additional_cookies(keys: &Keys) -> Result<usize, ConfigError> {
+    const KEY: &str = "opensearch_security.openid.extra_storage.additional_cookies";
+    let n = match keys.get(KEY) {
+        None => return Ok(5),
+        Some(v) => v
+            .as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .ok_or(ConfigError::Type {
+                key: KEY.into(),
+                expected: "a number",
+            })?,
+    };
+    if n < 1.0 {
+        return Err(ConfigError::Invalid(
+            "[config validation of [opensearch_security].openid.extra_storage.additional_cookies]: Value must be equal to or greater than [1].".into(),
+        ));
+    }
+    // A fraction: the loop `i <= n` runs floor(n) times.
+    Ok(n.floor() as usize)
 }
 
 /// `auth.type` as the plugin's config schema and `getAuthenticationHandler` check it, in their order.

@@ -9,10 +9,12 @@
 mod app;
 mod basic;
 mod config;
+mod iron;
 mod openid;
 mod pages;
 mod schema;
 mod store;
+mod token_cookies;
 mod upstream;
 
 use crate::serve::Background;
@@ -37,13 +39,16 @@ use upstream::{AuthInfoError, Clients, Endpoints};
 /// How reports, pages and logs name this relying party.
 pub const NAME: &str = "Dashboards stand-in";
 
+/// The logger context of the stand-in's own explanatory lines (real Dashboards has none such).
+pub const STAND_IN_CONTEXT: &str = "[Dashboards stand-in]";
+
 /// The Dashboards versions the stand-in models (a semver requirement). What bounds it, each read from the
 /// security-dashboards-plugin's source:
 /// - its start-up validation is the plugin's config schema `server/index.ts`, the same file at every tag from
 ///   2.12.0.0 to 3.2.0.0 (2.11.x lacks keys it has; 3.3.0.0 adds `resource_sharing`, 3.7.0.0
 ///   `auth.default_redirect_auth_type`), so a key valid on only part of a wider range would be judged wrongly;
-/// - a failed IdP discovery ends Dashboards since 2.4.0.0; the session lives in split cookies since 2.7.0.0 (the
-///   stand-in keeps it on the server: no loop on a large token either way);
+/// - a failed IdP discovery ends Dashboards since 2.4.0.0; the OpenID token lives in split cookies since 2.7.0.0,
+///   as the stand-in keeps it (`token_cookies`);
 /// - the OIDC routes are the same from 2.19 to 3.x.
 ///
 /// A case that `requires:` other Dashboards behaviour is not run on it (`run::versions`).
@@ -85,8 +90,15 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// A line in Dashboards' own words, under the plugin's logger context.
     fn log(&self, level: &str, message: impl AsRef<str>) {
         push(&self.log, level, message.as_ref());
+    }
+
+    /// A line of the stand-in's own, explaining what it did: marked `[Dashboards stand-in]`, never a line the
+    /// real Dashboards writes, so no `dashboards_log` expectation should be written against it.
+    fn note(&self, level: &str, message: impl AsRef<str>) {
+        push_as(&self.log, level, STAND_IN_CONTEXT, message.as_ref());
     }
 
     fn opensearch_host(&self) -> &str {
@@ -210,11 +222,12 @@ impl Server {
             })))
         };
         let server = Background::start(router(state.clone()), listener)?;
-        // Dashboards' readiness line.
-        push(
+        // Dashboards' readiness line (OSD `http_server.ts` `start`), under its logger context.
+        push_as(
             &log,
             "info",
-            &format!("{NAME}: http server running at http://{addr}"),
+            "[server][OpenSearchDashboards][http]",
+            &format!("http server running at http://{addr}"),
         );
         Ok(Server {
             server,
@@ -242,7 +255,22 @@ impl Server {
     }
 }
 
+/// The routes, under `server.basePath` when `server.rewriteBasePath` is on: OSD's `setupBasePathRewrite`
+/// (`http/http_server.ts`) strips the base path of every request and answers 404 to one outside it; without the
+/// rewrite the routes stay at `/` and only the URLs Dashboards writes carry the base path (a proxy is expected to
+/// strip it).
 fn router(state: Arc<State>) -> Router {
+    let routes = routes(state.clone());
+    let r = match (&state.config.base_path, state.config.rewrite_base_path) {
+        (Some(bp), true) => Router::new()
+            .nest(bp, routes)
+            .fallback(|| async { not_found() }),
+        _ => routes,
+    };
+    r.layer(axum::middleware::from_fn_with_state(state, not_ready))
+}
+
+fn routes(state: Arc<State>) -> Router {
     let mut r = Router::new()
         .route("/", get(app::root))
         .route("/app/login", get(basic::login_page))
@@ -269,9 +297,7 @@ fn router(state: Arc<State>) -> Router {
             )
             .route("/auth/openid/logout", get(openid::logout));
     }
-    r.fallback(|| async { not_found() })
-        .with_state(state.clone())
-        .layer(axum::middleware::from_fn_with_state(state, not_ready))
+    r.fallback(|| async { not_found() }).with_state(state)
 }
 
 /// OSD's not-ready server answers every request while the start-up waits for OpenSearch (`http_service.ts`
@@ -305,6 +331,14 @@ fn error_json(status: StatusCode, message: &str) -> Response {
         })),
     )
         .into_response()
+}
+
+/// `HapiResponseAdapter.toInternalError`.
+fn internal_error() -> Response {
+    error_json(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "An internal server error occurred.",
+    )
 }
 
 fn unauthorized() -> Response {
@@ -397,14 +431,48 @@ fn is_page(path: &str) -> bool {
     path == "/" || path.starts_with("/app/") || path.starts_with("/goto/")
 }
 
-/// The auth interceptor of every protected route: an `Authorization` header is credentials (checked with
-/// OpenSearch); else a valid session cookie; else a redirect to the login (page requests) or 401.
+/// What the auth handler hands on to the route (`toolkit.authenticated({ requestHeaders, state })`).
+struct Authenticated {
+    user: UserSession,
+    /// `requestHeaders.authorization`: what the scoped client sends as this user, before the allowlist.
+    authorization: String,
+}
+
+impl State {
+    /// The headers OSD's scoped client sends for a request as its user: the auth handler's `requestHeaders`
+    /// through `filterHeaders(…, ['x-opaque-id', ...opensearch.requestHeadersWhitelist])` (OSD
+    /// `opensearch/client/cluster_client.ts` and `legacy/cluster_client.ts` `getScopedHeaders`; `filterHeaders`
+    /// compares trimmed, lower-cased names). Without `authorization` in the list OpenSearch gets no credentials.
+    fn scoped_headers<'a>(&self, a: &'a Authenticated) -> Vec<(&'static str, &'a str)> {
+        let kept = self
+            .config
+            .request_headers_allowlist
+            .iter()
+            .any(|h| h.trim().eq_ignore_ascii_case("authorization"));
+        if kept {
+            vec![("authorization", a.authorization.as_str())]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// The auth handler of every protected route (security-dashboards-plugin `server/auth/types/
+/// authentication_type.ts:98-222` at 2.19.4.0 = 3.2.0.0):
+/// - a request carrying `Authorization` is checked with OpenSearch (110-130; no cookie is saved here);
+/// - else the session cookie must be valid (`isValidCookie`; for OpenID the token must come back from the split
+///   cookies, `openid_auth.ts:269-280, 341-354`); if not, the session is cleared and a page goes to the login
+///   (the capture page for OpenID alone), anything else gets 401 (138-158);
+/// - then authinfo is asked **on every request**, with `authorization: <the stored value>` (213-215; the header is
+///   always `authorization`, `openid_auth.ts:356-377`: `openid.header` is used only at the callback). That call is
+///   not in a `try`: a failure throws out of the handler, and OSD's `adoptToHapiAuthFormat`
+///   (`http/lifecycle/auth.ts`) answers 500.
 async fn authenticate(
     state: &State,
     headers: &HeaderMap,
     jar: &CookieJar,
     path_and_query: &str,
-) -> Result<UserSession, Response> {
+) -> Result<Authenticated, Response> {
     if let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -417,15 +485,12 @@ async fn authenticate(
         )
         .await
         {
-            Ok(info) => Ok(UserSession::from_info(
-                info,
-                AuthType::Basic,
-                "authorization",
-                value,
-                None,
-            )),
+            Ok(info) => Ok(Authenticated {
+                user: UserSession::from_info(info, AuthType::Basic, Some(value), None),
+                authorization: value.to_owned(),
+            }),
             Err(e) => {
-                state.log(
+                state.note(
                     "error",
                     format!(
                         "a request with an Authorization header was rejected: {}",
@@ -439,30 +504,66 @@ async fn authenticate(
             }
         };
     }
-    let session = session_of(state, jar);
-    if let Some(user) = session.as_ref().and_then(|s| s.user.as_ref())
-        && state.config.auth.has(user.auth_type)
-        && user.is_valid(now_ms())
-    {
-        return Ok(user.clone());
-    }
-    let path = path_and_query.split('?').next().unwrap_or("/");
-    let response = if !is_page(path) {
-        unauthorized()
-    } else {
-        let next = format!("nextUrl={}", encode(path_and_query));
-        match state.config.auth {
-            Auth::Single(AuthType::OpenId) => {
-                found(&format!("/auth/openid/captureUrlFragment?{next}"))
+    let user = session_of(state, jar)
+        .and_then(|s| s.user)
+        .filter(|u| state.config.auth.has(u.auth_type) && u.is_valid(now_ms()));
+    let authorization = user.as_ref().and_then(|u| match u.auth_type {
+        AuthType::Basic => u.auth_header_value.clone(),
+        AuthType::OpenId => match token_cookies::read(&state.config, jar) {
+            Ok(v) if !v.is_empty() => Some(v),
+            Ok(_) => None,
+            // `this.logger.info(error)` (`openid_auth.ts:350`).
+            Err(e) => {
+                state.log("info", e);
+                None
             }
-            _ => found(&format!("/app/login?{next}")),
-        }
+        },
+    });
+    let (Some(user), Some(authorization)) = (user, authorization) else {
+        let path = path_and_query.split('?').next().unwrap_or("/");
+        let response = if !is_page(path) {
+            unauthorized()
+        } else {
+            // `generateNextUrl` (`openid_auth.ts:129-148`) and the capture redirect both carry the base path.
+            let bp = state.config.bp();
+            let next = format!("nextUrl={}", encode(&format!("{bp}{path_and_query}")));
+            match state.config.auth {
+                Auth::Single(AuthType::OpenId) => {
+                    found(&format!("{bp}/auth/openid/captureUrlFragment?{next}"))
+                }
+                _ => found(&format!("{bp}/app/login?{next}")),
+            }
+        };
+        return Err(if jar.get(&state.config.cookie_name).is_some() {
+            with_cookie(response, clear_session(state, jar))
+        } else {
+            response
+        });
     };
-    Err(if jar.get(&state.config.cookie_name).is_some() {
-        with_cookie(response, clear_session(state, jar))
-    } else {
-        response
-    })
+    match upstream::authinfo(
+        &state.clients.opensearch,
+        state.opensearch_host(),
+        "authorization",
+        &authorization,
+    )
+    .await
+    {
+        Ok(_) => Ok(Authenticated {
+            user,
+            authorization,
+        }),
+        Err(e) => {
+            state.note(
+                "error",
+                format!(
+                    "authinfo of {}'s session failed ({}): OSD answers 500",
+                    user.username,
+                    describe(&e)
+                ),
+            );
+            Err(internal_error())
+        }
+    }
 }
 
 fn describe(e: &AuthInfoError) -> String {
@@ -472,10 +573,15 @@ fn describe(e: &AuthInfoError) -> String {
     }
 }
 
-/// `validateNextUrl`: the path part must be a path on this server, nothing that leaves it.
-fn valid_next_url(u: &str) -> bool {
+/// `validateNextUrl` (`server/utils/next_url.ts:64-82`): the path part must start with the base path, and what
+/// follows must be a path on this server, nothing that leaves it.
+fn valid_next_url(u: &str, base_path: &str) -> bool {
     let path = u.split(['?', '#']).next().unwrap_or_default();
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+    let Some(rest) = path.strip_prefix(base_path) else {
+        return false;
+    };
+    (rest.is_empty() && !base_path.is_empty())
+        || (rest.starts_with('/') && !rest.starts_with("//") && !rest.contains('\\'))
 }
 
 /// What the route validation answers for a bad `nextUrl`.

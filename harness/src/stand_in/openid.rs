@@ -34,22 +34,24 @@ pub(super) fn base_redirect_url(state: &State, headers: &HeaderMap) -> String {
             protocol = p.to_owned();
         }
     }
-    format!("{protocol}://{host}")
+    // `getBaseRedirectUrl` (`helper.ts:58-73`): the root URL plus the base path (a set `base_redirect_url` is taken
+    // as it is).
+    format!("{protocol}://{host}{}", c.bp())
 }
 
 /// `/auth/openid/captureUrlFragment`: keeps the URL fragment (which the server never sees) for after the login.
-pub async fn capture_url_fragment(Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn capture_url_fragment(st: St, Query(q): Query<HashMap<String, String>>) -> Response {
     let next = q.get("nextUrl").map(String::as_str).unwrap_or("/");
-    if !valid_next_url(next) {
+    if !valid_next_url(next, st.config.bp()) {
         return bad_next_url();
     }
-    pages::capture(next).into_response()
+    pages::capture(next, st.config.bp()).into_response()
 }
 
 /// `/auth/openid/redirectUrlFragment`: back to `nextUrl` with the saved fragment.
-pub async fn redirect_url_fragment(Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn redirect_url_fragment(st: St, Query(q): Query<HashMap<String, String>>) -> Response {
     let next = q.get("nextUrl").map(String::as_str).unwrap_or("/");
-    if !valid_next_url(next) {
+    if !valid_next_url(next, st.config.bp()) {
         return bad_next_url();
     }
     pages::restore_fragment(next).into_response()
@@ -63,7 +65,7 @@ pub async fn login(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     if let Some(next) = q.get("nextUrl")
-        && !valid_next_url(next)
+        && !valid_next_url(next, st.config.bp())
     {
         return bad_next_url();
     }
@@ -108,7 +110,7 @@ fn start(
             user: None,
         },
     );
-    st.log(
+    st.note(
         "debug",
         "OpenId login: redirecting to the authorization endpoint",
     );
@@ -127,9 +129,10 @@ async fn callback(
 ) -> Response {
     let oidc = super::session_of(st, jar).and_then(|s| s.oidc);
     let Some(oidc) = oidc.filter(|o| Some(&o.state) == state) else {
-        st.log(
+        // Dashboards logs nothing here (`routes.ts:157-163`).
+        st.note(
             "error",
-            "OpenId authentication failed: the state does not match the cookie (or no cookie came back)",
+            "the callback's state does not match the cookie (or no cookie came back): back to the login",
         );
         return redirect_to_login(st, jar);
     };
@@ -164,24 +167,30 @@ async fn callback(
         .await?;
         // Only now is the token looked at: three parts, `exp`.
         let expires_at = upstream::expiration(&tokens, now_ms()).map_err(AuthInfoError::Other)?;
-        Ok::<_, AuthInfoError>(UserSession::from_info(
-            info,
-            AuthType::OpenId,
-            &o.header,
-            &bearer,
-            expires_at,
+        Ok::<_, AuthInfoError>((
+            UserSession::from_info(info, AuthType::OpenId, None, expires_at),
+            bearer,
         ))
     }
     .await;
     match outcome {
-        Ok(user) => {
-            st.log(
+        Ok((user, bearer)) => {
+            st.note(
                 "info",
                 format!(
-                    "OpenId login of {} (roles {:?}, backend roles {:?}); {} Bearer [token]",
-                    user.username, user.roles, user.backend_roles, user.header_name
+                    "OpenId login of {} (roles {}, backend roles {}); authinfo with {} Bearer [token]; \
+                     the token goes to the split cookies, later requests send authorization",
+                    user.username,
+                    few(&user.roles),
+                    few(&user.backend_roles),
+                    o.header
                 ),
             );
+            // `setExtraAuthStorage` (`routes.ts:211-215`): the token into the browser's split cookies.
+            let (token_cookies, warning) = super::token_cookies::store(&st.config, &bearer);
+            if let Some(w) = warning {
+                st.log("warning", w);
+            }
             let cookie = set_session(
                 st,
                 jar,
@@ -192,13 +201,18 @@ async fn callback(
             );
             let location = if oidc.redirect_hash {
                 format!(
-                    "/auth/openid/redirectUrlFragment?nextUrl={}",
+                    "{}/auth/openid/redirectUrlFragment?nextUrl={}",
+                    st.config.bp(),
                     encode(&oidc.next_url)
                 )
             } else {
                 oidc.next_url
             };
-            with_cookie(found(&location), cookie)
+            let mut r = found(&location);
+            for c in token_cookies {
+                r.headers_mut().append(axum::http::header::SET_COOKIE, c);
+            }
+            with_cookie(r, cookie)
         }
         Err(AuthInfoError::Unauthorized) => {
             // The address bar stays on the callback (PR #1014); the cookie is left as it was.
@@ -217,7 +231,10 @@ async fn callback(
 
 /// `redirectToLogin`: clear the cookie and start again, without `nextUrl` — a login that keeps failing loops.
 fn redirect_to_login(st: &State, jar: &CookieJar) -> Response {
-    with_cookie(found("/auth/openid/login"), clear_session(st, jar))
+    with_cookie(
+        found(&format!("{}/auth/openid/login", st.config.bp())),
+        clear_session(st, jar),
+    )
 }
 
 /// `/auth/openid/logout`: clear, then the IdP's end-session endpoint (or `openid.logout_url`).
@@ -226,15 +243,21 @@ pub async fn logout(st: St, headers: HeaderMap, jar: CookieJar) -> Response {
 }
 
 pub(super) fn logout_to_idp(st: &State, headers: &HeaderMap, jar: &CookieJar) -> Response {
-    let token = super::session_of(st, jar)
+    // `routes.ts:250-267`: the token from the split cookies, which are cleared with the session.
+    let openid = super::session_of(st, jar)
         .and_then(|s| s.user)
-        .and_then(|u| u.header_value.split(' ').nth(1).map(str::to_owned));
+        .is_some_and(|u| u.auth_type == AuthType::OpenId);
+    let token = openid
+        .then(|| super::token_cookies::read(&st.config, jar).ok())
+        .flatten()
+        .and_then(|v| v.split(' ').nth(1).map(str::to_owned));
+    let split = super::token_cookies::clear(&st.config, jar);
     let cookie = clear_session(st, jar);
     let o = st.config.openid.as_ref().expect("openid configured");
     let end_session = Some(o.logout_url.clone())
         .filter(|u| !u.is_empty())
         .or_else(|| st.endpoints.as_ref().and_then(|e| e.end_session.clone()));
-    st.log("info", "OpenId logout");
+    st.note("info", "OpenId logout");
     let Some(Ok(mut url)) = end_session.map(|u| url::Url::parse(&u)) else {
         // `new URL(undefined)` throws: Dashboards answers 500.
         return with_cookie(
@@ -248,5 +271,17 @@ pub(super) fn logout_to_idp(st: &State, headers: &HeaderMap, jar: &CookieJar) ->
     url.query_pairs_mut()
         .append_pair("post_logout_redirect_uri", &base_redirect_url(st, headers))
         .append_pair("id_token_hint", token.as_deref().unwrap_or("undefined"));
-    with_cookie(found(url.as_str()), cookie)
+    let mut r = found(url.as_str());
+    for c in split {
+        r.headers_mut().append(axum::http::header::SET_COOKIE, c);
+    }
+    with_cookie(r, cookie)
+}
+
+/// A list for a log line: up to 5 names, then how many more.
+fn few(names: &[String]) -> String {
+    if names.len() <= 5 {
+        return format!("{names:?}");
+    }
+    format!("{:?} and {} more", &names[..5], names.len() - 5)
 }

@@ -46,9 +46,9 @@ fn page(title: &str, head: &str, body: &str) -> Html<String> {
 
 /// `/auth/openid/captureUrlFragment`: "OSD OIDC Capture" saves `location.hash` (localStorage `oidcHash`) and goes
 /// to the login; without JavaScript a meta refresh does the same without the fragment.
-pub fn capture(next: &str) -> Html<String> {
+pub fn capture(next: &str, base_path: &str) -> Html<String> {
     let plain = format!(
-        "/auth/openid/login?redirectHash=false&nextUrl={}",
+        "{base_path}/auth/openid/login?redirectHash=false&nextUrl={}",
         encode(next)
     );
     let head = format!(
@@ -56,10 +56,11 @@ pub fn capture(next: &str) -> Html<String> {
 const nextUrl = {next};
 const hash = window.location.hash || "";
 window.localStorage.setItem("oidcHash", hash);
-window.location.replace("/auth/openid/login?redirectHash=" + (hash ? "true" : "false") + "&nextUrl=" + encodeURIComponent(nextUrl));
+window.location.replace({login} + "?redirectHash=" + (hash ? "true" : "false") + "&nextUrl=" + encodeURIComponent(nextUrl));
 </script>
 <noscript><meta http-equiv="refresh" content="0;url={plain}"></noscript>"#,
         next = js(next),
+        login = js(&format!("{base_path}/auth/openid/login")),
         plain = esc(&plain),
     );
     page(
@@ -188,7 +189,7 @@ mod tests {
 
     #[test]
     fn user_text_is_escaped() {
-        let c = capture("/app/x?a=</script><b>").0;
+        let c = capture("/app/x?a=</script><b>", "").0;
         assert!(!c.contains("</script><b>"), "{c}");
     }
 }

@@ -10,8 +10,8 @@
 //!   byte for byte at every tag from 2.12.0.0 to 3.2.0.0 (checked with `git show <tag>:server/index.ts | md5sum`;
 //!   2.11.x differs, 3.3.0.0 adds `resource_sharing.enabled`, 3.7.0.0 `auth.default_redirect_auth_type`). Keys
 //!   newer than that schema are therefore refused, as 2.12–3.2 refuse them.
-//! - Only the `opensearch_security` namespace is checked key by key. Unknown keys of the core namespaces
-//!   (`opensearch.*`, `server.*`, `logging.*`, …) and unknown root namespaces are **not** refused here (the real
+//! - `opensearch_security` and `opensearch` are checked key by key. Unknown keys of the other core namespaces
+//!   (`server.*`, `logging.*`, …) and unknown root namespaces are **not** refused here (the real
 //!   Dashboards refuses them): only the checks below are modelled for them.
 
 use super::config::{ConfigError, Keys};
@@ -120,8 +120,50 @@ const SECURITY_KEYS: &[&str] = &[
 
 const SECURITY: &str = "opensearch_security";
 
+/// Leaves of OSD core's `opensearch` schema (`src/core/server/opensearch/opensearch_config.ts` `configSchema`,
+/// read at the stored commit 03e6462f, not at a tag), as dotted paths under `opensearch.`; `customHeaders` is a
+/// `recordOf` (any names below it). `requestHeadersAllowlist` is renamed onto the Whitelist before validation
+/// ([`request_headers`]). `memoryCircuitBreaker.*` and `disablePrototypePoisoningProtection` are later 2.x keys
+/// the stored file lacks (assumed from OSD's sample `opensearch_dashboards.yml`, so as not to refuse a valid key).
+const OPENSEARCH_KEYS: &[&str] = &[
+    "sniffOnStart",
+    "sniffInterval",
+    "sniffOnConnectionFault",
+    "hosts",
+    "username",
+    "password",
+    "requestHeadersWhitelist",
+    "requestHeadersAllowlist",
+    "customHeaders.*",
+    "shardTimeout",
+    "requestTimeout",
+    "pingTimeout",
+    "logQueries",
+    "optimizedHealthcheckId",
+    "ssl.verificationMode",
+    "ssl.certificateAuthorities",
+    "ssl.certificate",
+    "ssl.key",
+    "ssl.keyPassphrase",
+    "ssl.keystore.path",
+    "ssl.keystore.password",
+    "ssl.truststore.path",
+    "ssl.truststore.password",
+    "ssl.alwaysPresentCertificate",
+    "apiVersion",
+    "healthCheck.delay",
+    "ignoreVersionMismatch",
+    "memoryCircuitBreaker.enabled",
+    "memoryCircuitBreaker.maxPercentage",
+    "disablePrototypePoisoningProtection",
+];
+
 fn known(path: &str) -> bool {
-    SECURITY_KEYS.iter().any(|k| match k.strip_suffix(".*") {
+    known_in(SECURITY_KEYS, path)
+}
+
+fn known_in(schema: &[&str], path: &str) -> bool {
+    schema.iter().any(|k| match k.strip_suffix(".*") {
         Some(open) => path == open || path.starts_with(&format!("{open}.")),
         // A key written as a mapping that the schema also has as an object (`cookie: {}`) flattens to nothing;
         // a leaf given where the schema has an object is a type error the stand-in does not model.
@@ -139,8 +181,26 @@ fn fatal(namespace: &str, path: &str, message: &str) -> ConfigError {
 /// before any plugin's), then the security plugin's.
 pub(super) fn validate(keys: &Keys) -> Result<(), ConfigError> {
     request_headers(keys)?;
+    opensearch(keys)?;
     server_ssl(keys)?;
     security(keys)
+}
+
+/// Unknown keys under `opensearch.` (an object schema forbids them, as the plugin's does): "definition for this
+/// key is missing".
+fn opensearch(keys: &Keys) -> Result<(), ConfigError> {
+    for key in keys.names() {
+        if let Some(path) = key.strip_prefix("opensearch.")
+            && !known_in(OPENSEARCH_KEYS, path)
+        {
+            return Err(fatal(
+                "opensearch",
+                path,
+                "definition for this key is missing",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `opensearch.requestHeadersWhitelist` is the schema's key (OSD `src/core/server/opensearch/opensearch_config.ts`
@@ -243,6 +303,25 @@ mod tests {
 
     fn check(text: &str) -> Result<(), String> {
         validate(&Keys::parse(text).unwrap()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn unknown_keys_of_the_opensearch_namespace_are_refused() {
+        assert_eq!(
+            check("opensearch.ssl.verification_mode: none\n").unwrap_err(),
+            "[config validation of [opensearch].ssl.verification_mode]: definition for this key is missing"
+        );
+        assert_eq!(
+            check("opensearch:\n  user: kibanaserver\n").unwrap_err(),
+            "[config validation of [opensearch].user]: definition for this key is missing"
+        );
+        assert!(
+            check(
+                "opensearch.hosts: [x]\nopensearch.ssl.verificationMode: none\nopensearch.customHeaders.x-a: b\n\
+                 opensearch.requestHeadersAllowlist: [authorization]\nopensearch.username: u\n"
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! What Dashboards keeps in its iron-sealed `security_authentication` cookie (and the split `…_oidc1…N` cookies),
-//! kept here server-side under a random cookie value: the login in progress, or the logged-in user.
+//! What Dashboards keeps in its iron-sealed `security_authentication` cookie, kept here server-side under a random
+//! cookie value: the login in progress, or the logged-in user. An OpenID user's token is not in it: it lives in
+//! the browser's split cookies (`super::token_cookies`), as the plugin keeps it.
 
 use std::collections::HashMap;
 
@@ -28,9 +29,9 @@ pub struct UserSession {
     /// Mapped roles (authinfo `roles`): none → the missing-role page.
     pub roles: Vec<String>,
     pub backend_roles: Vec<String>,
-    /// The header sent to OpenSearch for this user (`Authorization: Bearer <id_token>` / `Basic …`).
-    pub header_name: String,
-    pub header_value: String,
+    /// `credentials.authHeaderValue`: a basic user's `Basic …`. An OpenID session has `authHeaderValueExtra`
+    /// instead (`routes.ts:196-204`): its `Bearer <id_token>` is read from the split cookies on every request.
+    pub auth_header_value: Option<String>,
     /// `credentials.expires_at` (ms) for OpenID: the id_token's `exp`; `None` is Dashboards' `NaN`.
     pub expires_at: Option<i64>,
 }
@@ -39,8 +40,7 @@ impl UserSession {
     pub fn from_info(
         info: AuthInfo,
         auth_type: AuthType,
-        header_name: &str,
-        header_value: &str,
+        auth_header_value: Option<&str>,
         expires_at: Option<i64>,
     ) -> UserSession {
         UserSession {
@@ -48,8 +48,7 @@ impl UserSession {
             username: info.user_name,
             roles: info.roles,
             backend_roles: info.backend_roles,
-            header_name: header_name.to_owned(),
-            header_value: header_value.to_owned(),
+            auth_header_value: auth_header_value.map(str::to_owned),
             expires_at,
         }
     }

@@ -175,9 +175,19 @@ pub(super) async fn token(
         .await
         .map_err(|e| e.to_string())?;
     let status = r.status();
+    // wreck's `post` rejects an answer of 400 and more itself (its Boom error "Response Error: <code> <message>"),
+    // before `callTokenEndpoint` looks at the status (`helper.ts:88-102`): "Failed calling token endpoint" is only
+    // what a 1xx or 3xx gets.
+    if status.is_client_error() || status.is_server_error() {
+        return Err(format!(
+            "Error: Response Error: {} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ));
+    }
     if !status.is_success() {
         return Err(format!(
-            "Failed calling token endpoint: {} {}",
+            "Error: Failed calling token endpoint: {} {}",
             status.as_u16(),
             status.canonical_reason().unwrap_or("")
         ));
@@ -304,16 +314,46 @@ pub(super) async fn authinfo(
     header: &str,
     value: &str,
 ) -> Result<AuthInfo, AuthInfoError> {
+    authinfo_with(client, host, &[(header, value)])
+        .await
+        .map_err(|e| match e {
+            ScopedError::Unauthorized { .. } => AuthInfoError::Unauthorized,
+            ScopedError::Other(m) => AuthInfoError::Other(m),
+        })
+}
+
+/// A call of the scoped client that failed.
+#[derive(Debug)]
+pub(super) enum ScopedError {
+    /// OpenSearch answered 401, with its `WWW-Authenticate` if any.
+    Unauthorized {
+        www_authenticate: Option<String>,
+    },
+    Other(String),
+}
+
+/// authinfo with exactly `headers` (none at all when the allowlist filtered them all out).
+pub(super) async fn authinfo_with(
+    client: &OpenSearchClient,
+    host: &str,
+    headers: &[(&str, &str)],
+) -> Result<AuthInfo, ScopedError> {
     let url = format!("{}/_plugins/_security/authinfo", host.trim_end_matches('/'));
     let r = client
-        .get(&url, &[(header, value)], None)
+        .get(&url, headers, None)
         .await
-        .map_err(|e| AuthInfoError::Other(e.to_string()))?;
+        .map_err(|e| ScopedError::Other(e.to_string()))?;
     if r.status() == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(AuthInfoError::Unauthorized);
+        return Err(ScopedError::Unauthorized {
+            www_authenticate: r
+                .headers()
+                .get(reqwest::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        });
     }
     if !r.status().is_success() {
-        return Err(AuthInfoError::Other(format!(
+        return Err(ScopedError::Other(format!(
             "authinfo answered {}",
             r.status()
         )));
@@ -321,7 +361,7 @@ pub(super) async fn authinfo(
     let v: Value = r
         .json()
         .await
-        .map_err(|e| AuthInfoError::Other(e.to_string()))?;
+        .map_err(|e| ScopedError::Other(e.to_string()))?;
     let list = |k: &str| -> Vec<String> {
         v.get(k)
             .and_then(Value::as_array)

@@ -10,8 +10,14 @@ use crate::diagnosis::Evidence;
 use crate::diagnosis::evidence::regex;
 use crate::scenario::Outcome;
 
-pub(in crate::diagnosis) static TOKEN_ENDPOINT: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"Failed calling token endpoint: (40[01])\b"));
+/// Dashboards' line when the IdP refuses the code exchange: wreck's "Response Error: 401 Unauthorized" for an answer
+/// of 400 and more (security-dashboards-plugin `helper.ts:88-93`); "Failed calling token endpoint" as earlier
+/// stand-ins worded it.
+pub(in crate::diagnosis) static TOKEN_ENDPOINT: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"OpenId authentication failed: .*(?:Response Error|Failed calling token endpoint): (40[01])\b",
+    )
+});
 
 pub(in crate::diagnosis) fn wrong_client_secret(e: &Evidence) -> Option<(String, String)> {
     let status = e
