@@ -73,8 +73,24 @@ impl Drop for ProcessGroup {
     }
 }
 
-/// A free TCP port on loopback (bound and released: the caller binds it next).
+/// A free TCP port on loopback (bound and released: the caller binds it next), chosen at random below the kernel's
+/// ephemeral range. A port from that range (what binding port 0 gives) can be taken by any outgoing connection
+/// between this check and the component's own bind — OpenSearch once failed to bind its HTTP port so, in a test
+/// run beside other runs —; below it only another listener can take it.
 pub fn free_port() -> io::Result<u16> {
+    use rand::Rng as _;
+    let first_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let range = 10_000..first_ephemeral.max(10_001);
+    let mut rng = rand::rng();
+    for _ in 0..200 {
+        let port = rng.random_range(range.clone());
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
