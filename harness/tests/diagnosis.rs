@@ -7,7 +7,7 @@ use std::path::Path;
 
 use harness::diagnosis::{self, Evidence, RULES};
 use harness::run::observe::{Authinfo, Observation, TokenShape};
-use harness::scenario::{self, Outcome, TokenFormat};
+use harness::scenario::{self, Outcome};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 use serde_json::Value;
@@ -41,7 +41,7 @@ struct Snap {
     login_detail: Option<String>,
     final_url: Option<String>,
     authinfo: Option<SnapAuthinfo>,
-    token: Option<SnapToken>,
+    token: Option<TokenShape>,
     #[serde(default)]
     opensearch_log: Vec<String>,
     #[serde(default)]
@@ -54,16 +54,6 @@ struct SnapAuthinfo {
     user_name: Option<String>,
     backend_roles: Option<Vec<String>>,
     roles: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct SnapToken {
-    format: TokenFormat,
-    alg: Option<String>,
-    enc: Option<String>,
-    kid_present: bool,
-    #[serde(default)]
-    claims: Vec<String>,
 }
 
 fn observation(text: &str) -> Observation {
@@ -85,13 +75,7 @@ fn observation(text: &str) -> Observation {
             backend_roles: a.backend_roles,
             roles: a.roles,
         }),
-        token: s.token.map(|t| TokenShape {
-            format: t.format,
-            alg: t.alg,
-            enc: t.enc,
-            kid_present: t.kid_present,
-            claims: t.claims,
-        }),
+        token: s.token,
         opensearch_log: s.opensearch_log,
         dashboards_log: s.dashboards_log,
         hops: None,

@@ -186,7 +186,7 @@ async fn judged(
         Some(u) => stack
             .last_id_token(&u)
             .await
-            .map(|t| observe::token_shape(&t)),
+            .map(|t| observe::token_shape(&t, Some(&stack.certs().idp_encryption.key))),
         None => None,
     };
     // The browser's URL reaches result.json and results.json: redacted like the rest.
