@@ -277,6 +277,61 @@ fn the_seed_case_says_to_remove_authentiks_encryption_key() {
 }
 
 #[test]
+fn a_missing_roles_claim_names_the_setting_of_the_idp_the_case_ran_on() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fix = |file: &str, key: &str| {
+        let s = scenario::load_path(&root.join("scenarios").join(file)).expect("loads");
+        let case = s.cases.iter().find(|c| c.key() == key).expect("the case");
+        let observed = observation(
+            &std::fs::read_to_string(root.join(format!("snapshots/e2e/{key}.snap")))
+                .expect("its snapshot"),
+        );
+        let d = diagnosis::diagnose(&Evidence::of(&observed, &case.document));
+        assert_eq!(d.len(), 1, "{key}: {d:?}");
+        assert_eq!(d[0].rule, "roles-claim-missing");
+        format!("{} {}", d[0].summary, d[0].fix)
+    };
+    // The real Keycloak: its client's protocol mappers and the user's realm roles or groups, never authentik's.
+    let roles = fix(
+        "keycloak-jwe.yaml",
+        "keycloak-jwe@jwe=off,roles_key=roles,user=carol",
+    );
+    assert!(
+        roles.contains("`oidc-usermodel-realm-role-mapper`"),
+        "{roles}"
+    );
+    assert!(roles.contains("\"Add to ID token\""), "{roles}");
+    assert!(roles.contains("`idp.users[].realm_roles`"), "{roles}");
+    assert!(
+        !roles.contains("entitlements") && !roles.contains("authentik"),
+        "{roles}"
+    );
+    let groups = fix(
+        "keycloak-jwe.yaml",
+        "keycloak-jwe@jwe=off,roles_key=groups,user=carol",
+    );
+    assert!(
+        groups.contains("`oidc-group-membership-mapper`"),
+        "{groups}"
+    );
+    assert!(groups.contains("`idp.users[].groups`"), "{groups}");
+    assert!(
+        !groups.contains("entitlements") && !groups.contains("authentik"),
+        "{groups}"
+    );
+    // authentik keeps its own: the entitlements scope mapping.
+    let authentik = fix(
+        "authentik-jwe.yaml",
+        "authentik-jwe@jwe=off,roles_key=roles,auth=single",
+    );
+    assert!(
+        authentik.contains("entitlements scope mapping"),
+        "{authentik}"
+    );
+    assert!(!authentik.contains("Keycloak"), "{authentik}");
+}
+
+#[test]
 fn the_summary_page_shows_a_reports_diagnosis() {
     use harness::summary::{Report, Snapshots, Summary, html, markdown};
     let results = r#"{ "backend": "native", "opensearch": "2.19.4", "cases": [
