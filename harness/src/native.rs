@@ -439,6 +439,10 @@ impl crate::run::Target for Stack {
         &self.context.secrets
     }
 
+    fn certs(&self) -> &crate::certs::RunCertificates {
+        &self.context.certs
+    }
+
     async fn apply(&mut self, case: &Case) -> Result<Applied, crate::run::StackError> {
         Ok(Stack::apply(self, case).await?)
     }

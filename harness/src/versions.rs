@@ -433,7 +433,7 @@ support:
             .join(DEFAULT_PATH);
         let v = load_path(&path).unwrap_or_else(|e| panic!("{}", e[0]));
         let names: Vec<&str> = v.sets.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["os-2.19", "os-3.2", "os-3.3"]);
+        assert_eq!(names, ["os-2.19", "os-3.2", "os-3.3", "os-3.8"]);
         assert_eq!(v.default_set().opensearch, "2.19.4");
         // The version of the original report, and a release on each side of authentik's redis removal.
         assert_eq!(v.set("os-3.2").unwrap().opensearch, "3.2.0");

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use harness::diagnosis::{self, Evidence, RULES};
 use harness::run::observe::{Authinfo, Observation, TokenShape};
-use harness::scenario::{self, Outcome, TokenFormat};
+use harness::scenario::{self, Outcome};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 use serde_json::Value;
@@ -41,7 +41,7 @@ struct Snap {
     login_detail: Option<String>,
     final_url: Option<String>,
     authinfo: Option<SnapAuthinfo>,
-    token: Option<SnapToken>,
+    token: Option<TokenShape>,
     #[serde(default)]
     opensearch_log: Vec<String>,
     #[serde(default)]
@@ -54,16 +54,6 @@ struct SnapAuthinfo {
     user_name: Option<String>,
     backend_roles: Option<Vec<String>>,
     roles: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct SnapToken {
-    format: TokenFormat,
-    alg: Option<String>,
-    enc: Option<String>,
-    kid_present: bool,
-    #[serde(default)]
-    claims: Vec<String>,
 }
 
 fn observation(text: &str) -> Observation {
@@ -85,13 +75,7 @@ fn observation(text: &str) -> Observation {
             backend_roles: a.backend_roles,
             roles: a.roles,
         }),
-        token: s.token.map(|t| TokenShape {
-            format: t.format,
-            alg: t.alg,
-            enc: t.enc,
-            kid_present: t.kid_present,
-            claims: t.claims,
-        }),
+        token: s.token,
         opensearch_log: s.opensearch_log,
         dashboards_log: s.dashboards_log,
         hops: None,
@@ -303,6 +287,61 @@ fn the_seed_case_says_to_remove_authentiks_encryption_key() {
         "{}",
         d[0].fix
     );
+}
+
+#[test]
+fn a_missing_roles_claim_names_the_setting_of_the_idp_the_case_ran_on() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fix = |file: &str, key: &str| {
+        let s = scenario::load_path(&root.join("scenarios").join(file)).expect("loads");
+        let case = s.cases.iter().find(|c| c.key() == key).expect("the case");
+        let observed = observation(
+            &std::fs::read_to_string(root.join(format!("snapshots/e2e/{key}.snap")))
+                .expect("its snapshot"),
+        );
+        let d = diagnosis::diagnose(&Evidence::of(&observed, &case.document));
+        assert_eq!(d.len(), 1, "{key}: {d:?}");
+        assert_eq!(d[0].rule, "roles-claim-missing");
+        format!("{} {}", d[0].summary, d[0].fix)
+    };
+    // The real Keycloak: its client's protocol mappers and the user's realm roles or groups, never authentik's.
+    let roles = fix(
+        "keycloak-jwe.yaml",
+        "keycloak-jwe@jwe=off,roles_key=roles,user=carol",
+    );
+    assert!(
+        roles.contains("`oidc-usermodel-realm-role-mapper`"),
+        "{roles}"
+    );
+    assert!(roles.contains("\"Add to ID token\""), "{roles}");
+    assert!(roles.contains("`idp.users[].realm_roles`"), "{roles}");
+    assert!(
+        !roles.contains("entitlements") && !roles.contains("authentik"),
+        "{roles}"
+    );
+    let groups = fix(
+        "keycloak-jwe.yaml",
+        "keycloak-jwe@jwe=off,roles_key=groups,user=carol",
+    );
+    assert!(
+        groups.contains("`oidc-group-membership-mapper`"),
+        "{groups}"
+    );
+    assert!(groups.contains("`idp.users[].groups`"), "{groups}");
+    assert!(
+        !groups.contains("entitlements") && !groups.contains("authentik"),
+        "{groups}"
+    );
+    // authentik keeps its own: the entitlements scope mapping.
+    let authentik = fix(
+        "authentik-jwe.yaml",
+        "authentik-jwe@jwe=off,roles_key=roles,auth=single",
+    );
+    assert!(
+        authentik.contains("entitlements scope mapping"),
+        "{authentik}"
+    );
+    assert!(!authentik.contains("Keycloak"), "{authentik}");
 }
 
 #[test]

@@ -77,6 +77,14 @@ fn run() -> Vec<CaseResult> {
         enc: Some("A256CBC-HS512".into()),
         kid_present: true,
         claims: Vec::new(),
+        inner: Some(Box::new(TokenShape {
+            format: TokenFormat::Jws,
+            alg: Some("RS256".into()),
+            enc: None,
+            kid_present: true,
+            claims: vec!["iss".into(), "sub".into(), "groups".into()],
+            inner: None,
+        })),
     });
     jwe.observed.opensearch_log = vec![
         "[WARN ][o.o.s.a.BackendRegistry  ] Authentication finally failed for null from [ip]"
@@ -134,6 +142,7 @@ fn run() -> Vec<CaseResult> {
         enc: None,
         kid_present: false,
         claims: vec!["iss".into(), "sub".into()],
+        inner: None,
     });
     looped.observed.authinfo = Some(Authinfo {
         status: 200,

@@ -7,13 +7,15 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::run::observe::Observation;
-use crate::scenario::{Document, IdpCertificate, TokenFormat};
+use crate::scenario::{Document, IdpCertificate, IdpProfile, TokenFormat};
 
 /// What the rules read: a case's observation and the configuration it ran with.
 #[derive(Clone, Copy, Debug)]
 pub struct Evidence<'a> {
     pub observed: &'a Observation,
     pub idp_certificate: IdpCertificate,
+    /// The IdP the case ran on (`stack.idp`): a fix names that IdP's setting.
+    pub idp: IdpProfile,
     /// The OpenID authenticator of `config.yml`: its auth domain's name and its `http_authenticator.config`.
     pub openid: Option<(&'a str, &'a Map<String, Value>)>,
     /// `opensearch_dashboards.yml` as a document.
@@ -28,6 +30,7 @@ impl<'a> Evidence<'a> {
         Evidence {
             observed,
             idp_certificate: document.stack.idp_certificate,
+            idp: document.stack.idp,
             openid: openid_authenticator(&document.opensearch.security.config),
             dashboards: &document.dashboards.config,
             config: &document.opensearch.security.config,

@@ -144,6 +144,7 @@ mod tests {
         let e = Evidence {
             observed: &o,
             idp_certificate: IdpCertificate::Public,
+            idp: crate::scenario::IdpProfile::Authentik,
             openid: None,
             dashboards: &d,
             config: &d,
@@ -162,6 +163,7 @@ mod tests {
             let e = Evidence {
                 observed: &o,
                 idp_certificate: IdpCertificate::Public,
+                idp: crate::scenario::IdpProfile::Authentik,
                 openid: None,
                 dashboards: &d,
                 config: &d,

@@ -182,11 +182,15 @@ async fn judged(
 
     phase("observing");
     let observed_at = Instant::now();
+    // An IdP that refused the login issued no token to it. Keycloak and the real authentik are asked again,
+    // headless, with the user's own password: that token is not the case's (a wrong password's case got none).
+    let refused_by_idp = seen.login == Some(Outcome::IdpError);
     seen.token = match first_user {
+        _ if refused_by_idp => None,
         Some(u) => stack
             .last_id_token(&u)
             .await
-            .map(|t| observe::token_shape(&t)),
+            .map(|t| observe::token_shape(&t, Some(&stack.certs().idp_encryption.key))),
         None => None,
     };
     // The browser's URL reaches result.json and results.json: redacted like the rest.

@@ -84,12 +84,32 @@ pub struct TokenShape {
     pub enc: Option<String>,
     #[serde(default)]
     pub kid_present: bool,
-    /// Claim names of a JWS (a JWE's claims are not readable to its receiver).
+    /// Claim names of a JWS (a JWE's are its `inner` token's).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<String>,
+    /// A JWE's content as the relying party would read it: decrypted for the observation only, with the run's
+    /// encryption key (the one the IdP was given to encrypt to), and shaped like any token. `None` for a JWS, and
+    /// for a JWE that key does not open (its content is then unreadable to the harness as to the plugin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner: Option<Box<TokenShape>>,
 }
 
-pub fn token_shape(token: &str) -> TokenShape {
+impl TokenShape {
+    /// The claim names a reader of the token gets: a JWS's own, a JWE's decrypted content's; `None` when the
+    /// content of a JWE could not be decrypted.
+    pub fn readable_claims(&self) -> Option<&[String]> {
+        match (self.format, &self.inner) {
+            (TokenFormat::Jws, _) => Some(&self.claims),
+            (TokenFormat::Jwe, Some(inner)) => inner.readable_claims(),
+            (TokenFormat::Jwe, None) => None,
+        }
+    }
+}
+
+/// The token's shape. `decryption_key` is the PEM private key of the run's encryption key pair: a JWE to it is
+/// decrypted (RSA-OAEP-256 or RSA-OAEP key wrapping, the ones authentik and Keycloak use) and its content shaped
+/// as `inner`. Only names leave this function: no claim value, no key, no plaintext.
+pub fn token_shape(token: &str, decryption_key: Option<&str>) -> TokenShape {
     let parts: Vec<&str> = token.split('.').collect();
     let decode = |p: &str| -> Value {
         URL_SAFE_NO_PAD
@@ -112,13 +132,37 @@ pub fn token_shape(token: &str) -> TokenShape {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
+    let alg = text("alg");
+    let inner = match (format, decryption_key) {
+        (TokenFormat::Jwe, Some(key)) => decrypt(token, alg.as_deref(), key)
+            .map(|content| Box::new(token_shape(content.trim(), None))),
+        _ => None,
+    };
     TokenShape {
         format,
-        alg: text("alg"),
+        alg,
         enc: text("enc"),
         kid_present: header.get("kid").is_some(),
         claims,
+        inner,
     }
+}
+
+/// A compact JWE's content, or `None` when `key` does not open it (another key, a key wrapping it does not know,
+/// a damaged token): the observation then has no `inner`, which `expect.token.claims` reports.
+fn decrypt(token: &str, alg: Option<&str>, key: &str) -> Option<String> {
+    use josekit::jwe::{RSA_OAEP, RSA_OAEP_256};
+    let (content, _) = match alg? {
+        "RSA-OAEP-256" => {
+            josekit::jwe::deserialize_compact(token, &RSA_OAEP_256.decrypter_from_pem(key).ok()?)
+        }
+        "RSA-OAEP" => {
+            josekit::jwe::deserialize_compact(token, &RSA_OAEP.decrypter_from_pem(key).ok()?)
+        }
+        _ => return None,
+    }
+    .ok()?;
+    String::from_utf8(content).ok()
 }
 
 /// The URL's path and query with what changes every run replaced: ports, and codes, states and other secret
@@ -247,6 +291,85 @@ pub fn dashboards_json_line(line: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A JWS, and a JWE of it to `key`'s public half (`alg` key wrapping, `enc` content encryption) as the IdPs
+    /// send them: authentik RSA-OAEP-256/A256CBC-HS512, Keycloak (here) RSA-OAEP-256/A256GCM.
+    fn jwe(key: &crate::certs::Pem, alg: &str, enc: &str) -> (String, String) {
+        use josekit::jwe::{JweHeader, RSA_OAEP, RSA_OAEP_256};
+        let claims = serde_json::json!({"iss": "https://idp.sso.test/realms/sso", "sub": "a1", "roles": ["admin"]});
+        let jws = format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let public = crate::idp::keys::KeyPair::new(key.clone()).public_key_pem();
+        let mut header = JweHeader::new();
+        header.set_content_encryption(enc);
+        header.set_key_id("e1");
+        let token = match alg {
+            "RSA-OAEP" => josekit::jwe::serialize_compact(
+                jws.as_bytes(),
+                &header,
+                &RSA_OAEP.encrypter_from_pem(&public).unwrap(),
+            ),
+            _ => josekit::jwe::serialize_compact(
+                jws.as_bytes(),
+                &header,
+                &RSA_OAEP_256.encrypter_from_pem(&public).unwrap(),
+            ),
+        };
+        (jws, token.unwrap())
+    }
+
+    #[test]
+    fn a_jwe_to_the_run_key_is_observed_with_its_inner_tokens_header_and_claim_names() {
+        let certs = crate::certs::RunCertificates::generate(&crate::topology::Hostnames::default())
+            .unwrap();
+        let key = Some(certs.idp_encryption.key.as_str());
+        for (alg, enc) in [
+            ("RSA-OAEP-256", "A256CBC-HS512"),
+            ("RSA-OAEP-256", "A256GCM"),
+            ("RSA-OAEP", "A256GCM"),
+        ] {
+            let (jws, token) = jwe(&certs.idp_encryption, alg, enc);
+            let shape = token_shape(&token, key);
+            assert_eq!(shape.format, TokenFormat::Jwe);
+            assert_eq!(
+                (shape.alg.as_deref(), shape.enc.as_deref()),
+                (Some(alg), Some(enc))
+            );
+            assert!(shape.kid_present && shape.claims.is_empty());
+            let inner = shape
+                .inner
+                .as_deref()
+                .expect("decrypted with the run's key");
+            assert_eq!(inner, &token_shape(&jws, None));
+            assert_eq!(inner.alg.as_deref(), Some("RS256"));
+            assert_eq!(
+                shape.readable_claims(),
+                Some(&["iss".to_owned(), "sub".into(), "roles".into()][..])
+            );
+            // Names only: nothing of the plaintext's values reaches the observation.
+            let text = serde_json::to_string(&shape).unwrap();
+            assert!(
+                !text.contains("realms/sso") && !text.contains("admin") && !text.contains("k1"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_jwe_the_run_key_does_not_open_has_no_inner_token() {
+        let certs = crate::certs::RunCertificates::generate(&crate::topology::Hostnames::default())
+            .unwrap();
+        // Encrypted to another key pair (the signing one), or read without a key: its content stays unreadable.
+        let (_, token) = jwe(&certs.idp_signing_rsa, "RSA-OAEP-256", "A256GCM");
+        let shape = token_shape(&token, Some(&certs.idp_encryption.key));
+        assert_eq!((shape.format, &shape.inner), (TokenFormat::Jwe, &None));
+        assert_eq!(shape.readable_claims(), None);
+        let (_, token) = jwe(&certs.idp_encryption, "RSA-OAEP-256", "A256GCM");
+        assert_eq!(token_shape(&token, None).inner, None);
+    }
+
     #[test]
     fn codes_and_states_in_logged_urls_are_redacted() {
         let r = Redactor::new(Vec::new());
@@ -363,13 +486,13 @@ mod tests {
     fn token_shapes_name_claims_never_values() {
         let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#);
         let payload = URL_SAFE_NO_PAD.encode(r#"{"iss":"x","groups":["admins"]}"#);
-        let s = token_shape(&format!("{header}.{payload}.sig"));
+        let s = token_shape(&format!("{header}.{payload}.sig"), None);
         assert_eq!(s.format, TokenFormat::Jws);
         assert_eq!(s.claims, ["iss", "groups"]);
         assert!(s.kid_present);
         let jwe_header = URL_SAFE_NO_PAD
             .encode(r#"{"alg":"RSA-OAEP-256","enc":"A256CBC-HS512","typ":"JWE","kid":"k"}"#);
-        let s = token_shape(&format!("{jwe_header}.a.b.c.d"));
+        let s = token_shape(&format!("{jwe_header}.a.b.c.d"), None);
         assert_eq!(
             (s.format, s.enc.as_deref()),
             (TokenFormat::Jwe, Some("A256CBC-HS512"))

@@ -1,6 +1,7 @@
 //! What running a case needs of a stack, whichever backend started it (native processes or containers).
 
 use crate::browser;
+use crate::certs::RunCertificates;
 use crate::render::RunFiles;
 use crate::scenario::Case;
 use crate::secrets::Secrets;
@@ -40,6 +41,8 @@ impl Applied {
 pub trait Target {
     fn topology(&self) -> &Topology;
     fn secrets(&self) -> &Secrets;
+    /// The run's certificates and key pairs (the observation decrypts a JWE id_token with its encryption key).
+    fn certs(&self) -> &RunCertificates;
     /// Makes the stack serve `case` (restarting only what must); returns the case's rendered files. An error is
     /// the harness failing to run the case (the case's status `error`), never the end of the run: the next
     /// `apply` starts again whatever this one left stopped.

@@ -281,6 +281,9 @@ impl Target for Stack {
     fn secrets(&self) -> &Secrets {
         delegate!(self, s => s.secrets())
     }
+    fn certs(&self) -> &crate::certs::RunCertificates {
+        delegate!(self, s => s.certs())
+    }
     async fn apply(&mut self, case: &Case) -> Result<Applied, StackError> {
         match self {
             Stack::Native(s) => Target::apply(s, case).await,

@@ -19,6 +19,10 @@ impl crate::run::Target for Stack {
         &self.context.secrets
     }
 
+    fn certs(&self) -> &crate::certs::RunCertificates {
+        &self.context.certs
+    }
+
     async fn apply(&mut self, case: &Case) -> Result<crate::run::Applied, StackError> {
         let (files, restarted) = Stack::apply(self, case).await?;
         Ok(crate::run::Applied::serving(files, restarted))

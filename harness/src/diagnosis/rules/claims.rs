@@ -6,6 +6,7 @@ use regex::Regex;
 
 use crate::diagnosis::Evidence;
 use crate::diagnosis::evidence::{regex, scalar};
+use crate::scenario::IdpProfile;
 
 pub(in crate::diagnosis) static AUDIENCE: LazyLock<Regex> =
     LazyLock::new(|| regex(r"JWT audience rejected: \[([^\]]*)\]"));
@@ -126,7 +127,9 @@ pub(in crate::diagnosis) fn roles_claim_missing(e: &Evidence) -> Option<(String,
     let has = |c: &str| claims.iter().any(|x| x == c);
     let scope = e.scope();
     let without_profile = !scope.split_whitespace().any(|s| s == "profile");
-    let (why, fix) = if key == "roles" && has("groups") {
+    let (why, fix) = if e.idp == IdpProfile::Keycloak {
+        keycloak_roles_fix(e, &key)
+    } else if key == "roles" && has("groups") {
         (
             "; authentik puts the user's groups in `groups`, and `roles` only with its entitlements scope \
              mapping"
@@ -180,4 +183,43 @@ pub(in crate::diagnosis) fn roles_claim_missing(e: &Evidence) -> Option<(String,
         ),
         fix,
     ))
+}
+
+/// Keycloak's side of a missing roles claim: its client's protocol mappers put realm roles and groups in the token,
+/// and leave the claim out for a user who has none (measured on 26.7.3: `keycloak-jwe`'s carol, with no realm role
+/// and no group, gets neither `roles` nor `groups` although the client has both mappers).
+fn keycloak_roles_fix(e: &Evidence, key: &str) -> (String, String) {
+    let (mapper, what, user) = match key {
+        "roles" => (
+            "`oidc-usermodel-realm-role-mapper` (User Realm Role) with `claim.name: roles`, multivalued",
+            "realm roles",
+            "give the user realm roles (`idp.users[].realm_roles`)",
+        ),
+        "groups" => (
+            "`oidc-group-membership-mapper` (Group Membership) with `claim.name: groups`, `full.path: false`",
+            "groups",
+            "put the user in a group (`idp.users[].groups`)",
+        ),
+        _ => {
+            return (
+                String::new(),
+                format!(
+                    "Set {} to `roles` or `groups` (the claims Keycloak's realm-role and group-membership mappers \
+                     fill), or add a protocol mapper to the client that puts `{key}` in the ID token.",
+                    e.where_in_config("roles_key")
+                ),
+            );
+        }
+    };
+    (
+        format!(
+            "; Keycloak puts the user's {what} in `{key}` only through a protocol mapper of the client with \
+             \"Add to ID token\" on, and leaves the claim out when the user has none"
+        ),
+        format!(
+            "In Keycloak, give the client a protocol mapper {mapper} and \"Add to ID token\" \
+             (`id.token.claim: true`), and {user}; or set {} to the claim the token carries the user's roles in.",
+            e.where_in_config("roles_key")
+        ),
+    )
 }

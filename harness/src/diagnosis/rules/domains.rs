@@ -93,6 +93,7 @@ mod tests {
         basic_challenge_before_openid(&Evidence {
             observed: &o,
             idp_certificate: IdpCertificate::Public,
+            idp: crate::scenario::IdpProfile::Authentik,
             openid,
             dashboards: &d,
             config: &config,

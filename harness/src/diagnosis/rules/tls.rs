@@ -170,6 +170,7 @@ mod tests {
         let e = Evidence {
             observed: &o,
             idp_certificate: IdpCertificate::Public,
+            idp: crate::scenario::IdpProfile::Authentik,
             openid: Some(("openid_auth_domain", &c)),
             dashboards: &d,
             config: &d,
