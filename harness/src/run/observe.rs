@@ -149,7 +149,7 @@ pub fn token_shape(token: &str, decryption_key: Option<&str>) -> TokenShape {
 }
 
 /// A compact JWE's content, or `None` when `key` does not open it (another key, a key wrapping it does not know,
-/// a damaged token): the observation then has no `inner`, which `expect.token.claims` reports.
+/// a damaged token): the observation then has no `inner`.
 fn decrypt(token: &str, alg: Option<&str>, key: &str) -> Option<String> {
     use josekit::jwe::{RSA_OAEP, RSA_OAEP_256};
     let (content, _) = match alg? {

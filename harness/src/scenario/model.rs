@@ -393,9 +393,6 @@ pub struct TokenExpect {
     pub alg: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enc: Option<String>,
-    /// Claim names the token must carry: a JWS's, or a JWE's once decrypted with the run's key.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub claims: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
