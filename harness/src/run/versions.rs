@@ -152,6 +152,15 @@ pub fn decide(case: &Case, offer: &Offer) -> Decision {
             .dashboards
             .as_deref()
             .and_then(|r| dashboards_unmet(r, &offer.dashboards)),
+        // A backend without Keycloak (the containers one, for now) does not run a Keycloak case: it is not run
+        // there, with why — not an error in every nightly cell.
+        (stack.idp == crate::scenario::IdpProfile::Keycloak && offer.keycloak.is_none()).then(|| {
+            format!(
+                "needs Keycloak (stack.idp: keycloak), which this backend does not run (it runs {}): run it with \
+                 `--backend native`",
+                offer.idp
+            )
+        }),
     ]
     .into_iter()
     .flatten()
@@ -349,6 +358,26 @@ mod tests {
             idp: "authentik 2025.12.4".into(),
             keycloak: None,
         }
+    }
+
+    #[test]
+    fn a_keycloak_case_is_not_run_where_the_backend_has_no_keycloak() {
+        let kc = case("stack: { idp: keycloak }");
+        let d = decide(&kc, &containers("3.2.0", "3.2.0"));
+        let why = d.not_run.expect("not run");
+        assert!(
+            why.contains("needs Keycloak") && why.contains("--backend native"),
+            "{why}"
+        );
+        let mut native = native_like(None);
+        native.keycloak = Some("Keycloak 26.7.3".into());
+        let d = decide(&kc, &native);
+        assert_eq!(d.not_run, None);
+        assert_eq!(d.ran_on.idp, "Keycloak 26.7.3");
+        assert_eq!(
+            decide(&case(""), &containers("3.2.0", "3.2.0")).not_run,
+            None
+        );
     }
 
     #[test]
