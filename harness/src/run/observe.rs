@@ -194,6 +194,12 @@ static KID: LazyLock<Regex> =
 /// The key set's refresh counter ("Performing refresh 2"): how many refreshes a case saw depends on timing.
 static REFRESH_COUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(Performing refresh )\d+").expect("regex"));
+/// The key set's own bookkeeping at INFO: whether a case's slice holds it depends on when the plugin fetched the
+/// IdP's keys after the case's config.yml reached it — before the slice began or in it — not on the case.
+static KEY_SET_BOOKKEEPING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\[INFO \]\[c\.a\.d\.a\.h\.j\.k\.SelfRefreshingKeySet\] (KeySetProvider finished|Performing refresh)")
+        .expect("regex")
+});
 static SECURITY_LOGGER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\]\[(TRACE|DEBUG|INFO |WARN |ERROR)\]\[(o\.o\.s|c\.a\.d)\.").expect("regex")
 });
@@ -234,6 +240,7 @@ impl Observation {
                 .map(|l| REFRESH_COUNT.replace_all(l, "${1}[n]").into_owned())
                 .collect();
             let mut e = sorted_entries(&numbered);
+            e.retain(|entry| !KEY_SET_BOOKKEEPING.is_match(&entry[0]));
             e.dedup();
             e.concat()
         };
