@@ -19,14 +19,8 @@ pub enum HeadlessError {
     Flow(String),
 }
 
-/// The relying party whose token to obtain.
-#[derive(Clone, Debug)]
-pub struct Client {
-    pub client_id: String,
-    pub client_secret: String,
-    pub redirect_uri: String,
-    pub scope: String,
-}
+/// The relying party whose token to obtain: the same one authentik's headless client logs in as.
+pub use crate::authentik_client::Client;
 
 static FORM_ACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"|<form[^>]*action="([^"]+)"[^>]*id="kc-form-login""#)
