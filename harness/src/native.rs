@@ -87,6 +87,9 @@ pub struct Stack {
     /// What the node has been given over REST (`opensearch::Dynamic`: loggers and dynamic settings, which a case
     /// without them puts back; security documents, not sent again unchanged).
     dynamic: opensearch::Dynamic,
+    /// The admin client of the run (the admin certificate): one for the run, so that a case reuses its TLS
+    /// connection to the node rather than paying a handshake with a client certificate each time.
+    admin: reqwest::Client,
     idp: idp::Server,
     /// `None` only while it restarts for a Caddyfile of another IdP.
     caddy: Option<Caddy>,
@@ -165,7 +168,13 @@ impl Stack {
         progress("starting chromedriver");
         let driver = Chromedriver::start().await?;
 
+        let admin = opensearch::client(
+            &context.certs.ca_cert,
+            &context.topology,
+            Some(&context.certs.admin),
+        )?;
         let stack = Stack {
+            admin,
             serving: plan::Serving {
                 opensearch: Some(plan::Keys::of(case).opensearch),
                 ..Default::default()
@@ -250,13 +259,8 @@ impl Stack {
             self.serving.opensearch = Some(keys.opensearch.clone());
             self.dynamic = opensearch::Dynamic::booted_with(case);
         }
-        let admin = opensearch::client(
-            &self.context.certs.ca_cert,
-            &self.context.topology,
-            Some(&self.context.certs.admin),
-        )?;
         let url = self.context.topology.opensearch_url();
-        opensearch::apply_case(&admin, &url, case, &files, &mut self.dynamic).await?;
+        opensearch::apply_case(&self.admin, &url, case, &files, &mut self.dynamic).await?;
         self.idp.set_config(files.idp_config());
         self.serving.idp = Some(keys.idp.clone());
         if plan.dashboards.is_some() {

@@ -4,8 +4,6 @@
 //! the node and this case does not have is set to `null`: back to OpenSearch's default, since dynamic settings are
 //! never in `opensearch.yml`.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value, json};
 
 use super::ApiError;
@@ -21,29 +19,35 @@ pub fn wanted(files: &RunFiles) -> Result<Map<String, Value>, ApiError> {
     Ok(body["persistent"].as_object().cloned().unwrap_or_default())
 }
 
-/// The body that gives the node `wanted` and puts every other setting in `known` back to its default.
-pub fn settings(wanted: &Map<String, Value>, known: &BTreeSet<String>) -> Value {
+/// The body that moves the node from the dynamic settings it has (`now`, given by earlier cases) to `wanted`:
+/// each setting of `wanted` it does not have with that value, and every other one of `now` back to its default.
+/// `None`: it has them already.
+pub fn settings(wanted: &Map<String, Value>, now: &Map<String, Value>) -> Option<Value> {
     let mut persistent = Map::new();
-    for key in known.iter().filter(|k| !wanted.contains_key(*k)) {
+    for key in now.keys().filter(|k| !wanted.contains_key(*k)) {
         persistent.insert(key.clone(), Value::Null);
     }
-    persistent.extend(wanted.clone());
-    json!({ "persistent": persistent })
+    for (key, value) in wanted {
+        if now.get(key) != Some(value) {
+            persistent.insert(key.clone(), value.clone());
+        }
+    }
+    (!persistent.is_empty()).then(|| json!({ "persistent": persistent }))
 }
 
-/// Applies the case's dynamic settings on the running node (admin client); `known` becomes what it set.
+/// Applies the case's dynamic settings on the running node (admin client); `now` becomes what it has after.
 pub async fn apply_settings(
     client: &reqwest::Client,
     base: &str,
     files: &RunFiles,
-    known: &mut BTreeSet<String>,
+    now: &mut Map<String, Value>,
 ) -> Result<(), ApiError> {
     let wanted = wanted(files)?;
-    if wanted.is_empty() && known.is_empty() {
+    let Some(body) = settings(&wanted, now) else {
         return Ok(());
-    }
-    put(client, base, &settings(&wanted, known)).await?;
-    *known = wanted.keys().cloned().collect();
+    };
+    put(client, base, &body).await?;
+    *now = wanted;
     Ok(())
 }
 
@@ -72,18 +76,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn earlier_settings_go_back_to_their_default() {
-        let wanted = json!({"search.max_buckets": 20000})
-            .as_object()
-            .cloned()
-            .unwrap();
-        let known = BTreeSet::from([
-            "search.max_buckets".to_owned(),
-            "action.auto_create_index".to_owned(),
-        ]);
+    fn earlier_settings_go_back_to_their_default_and_values_the_node_has_are_not_sent() {
+        let map = |v: Value| v.as_object().cloned().unwrap();
+        let wanted = map(json!({"search.max_buckets": 20000}));
+        let now = map(json!({"search.max_buckets": 10, "action.auto_create_index": false}));
         assert_eq!(
-            settings(&wanted, &known),
-            json!({"persistent": {"action.auto_create_index": null, "search.max_buckets": 20000}})
+            settings(&wanted, &now),
+            Some(json!({"persistent": {"action.auto_create_index": null, "search.max_buckets": 20000}}))
         );
+        assert_eq!(settings(&wanted, &wanted), None, "already so");
+        assert_eq!(
+            settings(&Map::new(), &wanted),
+            Some(json!({"persistent": {"search.max_buckets": null}}))
+        );
+        assert_eq!(settings(&Map::new(), &Map::new()), None);
     }
 }

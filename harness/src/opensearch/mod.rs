@@ -39,10 +39,10 @@ pub const NATIVE_VERSIONS: &[&str] = &["2.11.1", "2.19.3", "2.19.4"];
 /// puts it back; through the security API, so that a document the node already has is not sent again.
 #[derive(Clone, Debug, Default)]
 pub struct Dynamic {
-    /// The loggers the node has had a level for (booted with, or set since).
-    pub loggers: std::collections::BTreeSet<String>,
+    /// The level of each logger the node has had one for (booted with, or set since): logger → `TRACE`, ….
+    pub loggers: std::collections::BTreeMap<String, String>,
     /// The dynamic settings the last case set (a node boots without any: they are never in opensearch.yml).
-    pub settings: std::collections::BTreeSet<String>,
+    pub settings: serde_json::Map<String, serde_json::Value>,
     /// Each security document the node was given and read back as applied: file name → its rendered text.
     pub security: std::collections::BTreeMap<String, String>,
 }
@@ -51,7 +51,13 @@ impl Dynamic {
     /// What a node booted with `case`'s files has.
     pub fn booted_with(case: &crate::scenario::Case) -> Dynamic {
         Dynamic {
-            loggers: case.document.opensearch.loggers.keys().cloned().collect(),
+            loggers: case
+                .document
+                .opensearch
+                .loggers
+                .iter()
+                .map(|(n, l)| (n.clone(), loggers::level_name(l)))
+                .collect(),
             // What it initialised its security index from is sent again all the same: the read-back is the proof.
             settings: Default::default(),
             security: Default::default(),
