@@ -87,6 +87,11 @@ pub static RULES: &[Rule] = &[
         check: rules::basic_challenge_before_openid,
     },
     Rule {
+        name: "token-over-header-limit",
+        scenario: "token-over-header-limit/many-groups",
+        check: rules::token_over_header_limit,
+    },
+    Rule {
         name: "wrong-client-secret",
         scenario: "wrong-client-secret/wrong-secret",
         check: rules::wrong_client_secret,
@@ -147,6 +152,7 @@ mod tests {
             openid: None,
             dashboards: &d,
             config: &d,
+            opensearch_settings: &d,
         };
         assert_eq!(diagnose(&e), vec![]);
     }
@@ -165,6 +171,7 @@ mod tests {
                 openid: None,
                 dashboards: &d,
                 config: &d,
+                opensearch_settings: &d,
             };
             diagnose(&e).into_iter().map(|d| d.rule).collect::<Vec<_>>()
         };

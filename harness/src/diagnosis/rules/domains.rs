@@ -96,6 +96,7 @@ mod tests {
             openid,
             dashboards: &d,
             config: &config,
+            opensearch_settings: &d,
         })
     }
 
