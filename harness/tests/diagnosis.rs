@@ -150,6 +150,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "token-over-header-limit@many-groups",
         &["token-over-header-limit"],
     ),
+    (
+        "dashboards-session@allowlist-without-authorization",
+        &["authorization-not-in-header-allowlist"],
+    ),
     ("wrong-client-secret@wrong-secret", &["wrong-client-secret"]),
     (
         "dashboards-refuses-config@list-without-multiple-auth",

@@ -92,6 +92,11 @@ pub static RULES: &[Rule] = &[
         check: rules::token_over_header_limit,
     },
     Rule {
+        name: "authorization-not-in-header-allowlist",
+        scenario: "dashboards-session/allowlist-without-authorization",
+        check: rules::authorization_not_in_header_allowlist,
+    },
+    Rule {
         name: "wrong-client-secret",
         scenario: "wrong-client-secret/wrong-secret",
         check: rules::wrong_client_secret,

@@ -1,7 +1,11 @@
-//! The token in a request's headers: larger than OpenSearch's HTTP layer reads (`http.max_header_size`).
+//! The token in a request's headers: larger than OpenSearch's HTTP layer reads (`http.max_header_size`), or not
+//! forwarded by Dashboards on its calls as the user (`authorization` missing from its header allowlist).
+
+use serde_json::Value;
 
 use crate::diagnosis::Evidence;
 use crate::diagnosis::evidence::scalar;
+use crate::scenario::Outcome;
 
 /// OpenSearch 2.19's default `http.max_header_size` (`HttpTransportSettings.SETTING_HTTP_MAX_HEADER_SIZE`).
 const DEFAULT_MAX_HEADER_SIZE: &str = "8kb";
@@ -52,13 +56,97 @@ pub(in crate::diagnosis) fn token_over_header_limit(e: &Evidence) -> Option<(Str
     ))
 }
 
+/// The header allowlist of `opensearch_dashboards.yml` (`opensearch.requestHeadersAllowlist`, or its deprecated
+/// name `opensearch.requestHeadersWhitelist`), when set: which name it was set under, and its entries.
+fn header_allowlist(e: &Evidence) -> Option<(&'static str, Vec<String>)> {
+    [
+        "opensearch.requestHeadersAllowlist",
+        "opensearch.requestHeadersWhitelist",
+    ]
+    .into_iter()
+    .find_map(|k| {
+        let v = e.dashboards_setting(k)?;
+        let entries = match v {
+            Value::Array(items) => items.iter().map(scalar).collect(),
+            // OSD's schema takes one string as a list of one.
+            other => vec![scalar(other)],
+        };
+        Some((k, entries))
+    })
+}
+
+/// OSD's scoped client forwards to OpenSearch only the request headers its allowlist names (its default:
+/// `[authorization]`); the security plugin passes the token explicitly at the callback and in its auth handler, so
+/// the login itself works, and then the first call Dashboards makes as the user (the UI settings read of
+/// `/app/home`) carries no credentials and OpenSearch's 401 comes back as JSON.
+pub(in crate::diagnosis) fn authorization_not_in_header_allowlist(
+    e: &Evidence,
+) -> Option<(String, String)> {
+    let (key, entries) = header_allowlist(e)?;
+    if entries
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("authorization"))
+    {
+        return None;
+    }
+    // After the login: unauthorized at a page of the app (under `server.basePath` if any), not at the IdP's or
+    // the callback's.
+    let failed_in_app = e.observed.login == Some(Outcome::Unauthorized)
+        && e.observed
+            .final_url
+            .as_deref()
+            .is_some_and(|u| u.contains("/app/") && !u.contains("/auth/"));
+    if !failed_in_app {
+        return None;
+    }
+    let listed = if entries.is_empty() {
+        "an empty list".to_owned()
+    } else {
+        format!(
+            "[{}]",
+            entries
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let mut wanted = vec!["authorization".to_owned()];
+    if !entries
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("securitytenant"))
+    {
+        wanted.push("securitytenant".to_owned());
+    }
+    Some((
+        format!(
+            "`{key}` in opensearch_dashboards.yml is {listed}, without `authorization`: the login works (the \
+             security plugin passes the token itself), then every call Dashboards makes to OpenSearch as the user \
+             goes without credentials and OpenSearch answers 401."
+        ),
+        format!(
+            "Add {} to `{key}` in opensearch_dashboards.yml (Dashboards forwards only the headers it lists{}).",
+            wanted
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            if key.ends_with("Whitelist") {
+                "; `opensearch.requestHeadersAllowlist` is the current name"
+            } else {
+                ""
+            }
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnosis::diagnose;
     use crate::run::observe::{Authinfo, Observation, TokenShape};
-    use crate::scenario::{IdpCertificate, Outcome, TokenFormat};
-    use serde_json::{Map, Value, json};
+    use crate::scenario::{IdpCertificate, TokenFormat};
+    use serde_json::{Map, json};
 
     fn map(v: Value) -> Map<String, Value> {
         v.as_object().expect("an object").clone()
@@ -81,6 +169,15 @@ mod tests {
         .into_iter()
         .map(|d| d.rule)
         .collect()
+    }
+
+    fn after_login(url: &str) -> Observation {
+        Observation {
+            login: Some(Outcome::Unauthorized),
+            login_detail: Some(format!("401 JSON at {url}")),
+            final_url: Some(url.to_owned()),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -157,5 +254,73 @@ mod tests {
             };
             assert!(rules(&o, &d, &d).is_empty(), "{status}");
         }
+    }
+
+    #[test]
+    fn an_allowlist_without_authorization_fails_after_the_login() {
+        let o = after_login("/app/home");
+        let allow = map(json!({"opensearch.requestHeadersAllowlist": ["securitytenant"]}));
+        let d = Map::new();
+        let e = Evidence {
+            observed: &o,
+            idp_certificate: IdpCertificate::Public,
+            openid: None,
+            dashboards: &allow,
+            config: &d,
+            opensearch_settings: &d,
+        };
+        let (summary, fix) = authorization_not_in_header_allowlist(&e).expect("fires");
+        assert!(
+            summary.contains("is [`securitytenant`], without `authorization`"),
+            "{summary}"
+        );
+        assert_eq!(
+            fix,
+            "Add `authorization` to `opensearch.requestHeadersAllowlist` in opensearch_dashboards.yml (Dashboards \
+             forwards only the headers it lists)."
+        );
+        // The deprecated name, nested, one string: named as written, with both headers and the current name.
+        let old = map(json!({"opensearch": {"requestHeadersWhitelist": "x-forwarded-for"}}));
+        let (summary, fix) = authorization_not_in_header_allowlist(&Evidence {
+            dashboards: &old,
+            ..e
+        })
+        .expect("fires");
+        assert!(
+            summary.contains("`opensearch.requestHeadersWhitelist`"),
+            "{summary}"
+        );
+        assert!(
+            fix.contains("`authorization` and `securitytenant`") && fix.contains("current name"),
+            "{fix}"
+        );
+        assert_eq!(
+            rules(&o, &allow, &d),
+            ["authorization-not-in-header-allowlist"]
+        );
+    }
+
+    #[test]
+    fn an_allowlist_with_authorization_no_allowlist_or_a_failure_before_the_app_is_nothing() {
+        let d = Map::new();
+        let with =
+            map(json!({"opensearch.requestHeadersAllowlist": ["securitytenant", "Authorization"]}));
+        let without = map(json!({"opensearch.requestHeadersAllowlist": ["securitytenant"]}));
+        assert!(rules(&after_login("/app/home"), &with, &d).is_empty());
+        assert!(rules(&after_login("/app/home"), &d, &d).is_empty());
+        assert!(
+            rules(
+                &after_login("/auth/openid/login?code=[code]&state=[state]"),
+                &without,
+                &d
+            )
+            .is_empty()
+        );
+        let success = Observation {
+            login: Some(Outcome::Success),
+            final_url: Some("/app/home".into()),
+            ..Default::default()
+        };
+        assert!(rules(&success, &without, &d).is_empty());
     }
 }

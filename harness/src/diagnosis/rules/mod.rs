@@ -13,7 +13,7 @@ pub(super) use claims::{
 };
 pub(super) use dashboards::{dashboards_refused_config, wrong_client_secret};
 pub(super) use domains::basic_challenge_before_openid;
-pub(super) use headers::token_over_header_limit;
+pub(super) use headers::{authorization_not_in_header_allowlist, token_over_header_limit};
 pub(super) use tls::{
     idp_ca_untrusted_by_dashboards, idp_ca_untrusted_by_opensearch, idp_tls_keys_unprefixed,
 };
