@@ -130,6 +130,14 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "idp-certificate-private@dashboards-without-root-ca",
         &["idp-ca-untrusted-by-dashboards"],
     ),
+    (
+        "token-over-header-limit@many-groups",
+        &["token-over-header-limit"],
+    ),
+    (
+        "dashboards-session@allowlist-without-authorization",
+        &["authorization-not-in-header-allowlist"],
+    ),
     ("wrong-client-secret@wrong-secret", &["wrong-client-secret"]),
     (
         "dashboards-refuses-config@list-without-multiple-auth",

@@ -22,6 +22,8 @@ pub struct Evidence<'a> {
     pub dashboards: &'a Map<String, Value>,
     /// `config.yml` as a document (its auth domains, for the rules about their order).
     pub config: &'a Map<String, Value>,
+    /// The case's `opensearch.settings`: what it lays over the harness's own opensearch.yml.
+    pub opensearch_settings: &'a Map<String, Value>,
 }
 
 impl<'a> Evidence<'a> {
@@ -34,6 +36,7 @@ impl<'a> Evidence<'a> {
             openid: openid_authenticator(&document.opensearch.security.config),
             dashboards: &document.dashboards.config,
             config: &document.opensearch.security.config,
+            opensearch_settings: &document.opensearch.settings,
         }
     }
 
@@ -66,6 +69,11 @@ impl<'a> Evidence<'a> {
             "`config.dynamic.authc.{}.http_authenticator.config.{key}` in config.yml",
             self.domain()
         )
+    }
+
+    /// An `opensearch.yml` setting the case sets (flat or nested, as the file may write it).
+    pub(super) fn opensearch_setting(&self, key: &str) -> Option<&'a Value> {
+        lookup(self.opensearch_settings, key)
     }
 
     pub(super) fn dashboards_setting(&self, key: &str) -> Option<&'a Value> {

@@ -87,6 +87,16 @@ pub static RULES: &[Rule] = &[
         check: rules::basic_challenge_before_openid,
     },
     Rule {
+        name: "token-over-header-limit",
+        scenario: "token-over-header-limit/many-groups",
+        check: rules::token_over_header_limit,
+    },
+    Rule {
+        name: "authorization-not-in-header-allowlist",
+        scenario: "dashboards-session/allowlist-without-authorization",
+        check: rules::authorization_not_in_header_allowlist,
+    },
+    Rule {
         name: "wrong-client-secret",
         scenario: "wrong-client-secret/wrong-secret",
         check: rules::wrong_client_secret,
@@ -148,6 +158,7 @@ mod tests {
             openid: None,
             dashboards: &d,
             config: &d,
+            opensearch_settings: &d,
         };
         assert_eq!(diagnose(&e), vec![]);
     }
@@ -167,6 +178,7 @@ mod tests {
                 openid: None,
                 dashboards: &d,
                 config: &d,
+                opensearch_settings: &d,
             };
             diagnose(&e).into_iter().map(|d| d.rule).collect::<Vec<_>>()
         };

@@ -82,7 +82,9 @@ mod tests {
         let now = map(json!({"search.max_buckets": 10, "action.auto_create_index": false}));
         assert_eq!(
             settings(&wanted, &now),
-            Some(json!({"persistent": {"action.auto_create_index": null, "search.max_buckets": 20000}}))
+            Some(
+                json!({"persistent": {"action.auto_create_index": null, "search.max_buckets": 20000}})
+            )
         );
         assert_eq!(settings(&wanted, &wanted), None, "already so");
         assert_eq!(

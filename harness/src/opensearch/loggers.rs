@@ -13,7 +13,10 @@ use crate::scenario::{LogLevel, wire_name};
 /// since) to `wanted`'s: each wanted logger not at its level yet, and every other logger of `now` back to `INFO`,
 /// the level they inherit from the root logger by default. `None`: the node has them all already — a PUT of the
 /// same levels again costs a cluster-state update (tens of milliseconds) for nothing.
-pub fn settings(wanted: &BTreeMap<String, LogLevel>, now: &BTreeMap<String, String>) -> Option<Value> {
+pub fn settings(
+    wanted: &BTreeMap<String, LogLevel>,
+    now: &BTreeMap<String, String>,
+) -> Option<Value> {
     let mut persistent = Map::new();
     for (name, level) in now.iter().filter(|(n, _)| !wanted.contains_key(*n)) {
         if level != INFO {

@@ -111,6 +111,9 @@ pub struct Config {
     /// for its start-up check of the nodes (`upstream::nodes_info`).
     pub opensearch_username: Option<String>,
     pub opensearch_password: Option<String>,
+    /// `opensearch.requestTimeout` (ms; OSD's default 30000): how long a call to OpenSearch may wait for its
+    /// answer (the legacy client's `requestTimeout`).
+    pub opensearch_request_timeout: std::time::Duration,
     /// `opensearch.requestHeadersWhitelist` (or the Allowlist it is renamed from); read, not yet applied.
     pub request_headers_allowlist: Vec<String>,
     pub cookie_name: String,
@@ -215,6 +218,16 @@ impl Config {
                 });
             }
         };
+        let opensearch_request_timeout = match keys.get("opensearch.requestTimeout") {
+            None => 30_000,
+            Some(v) => v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .ok_or(ConfigError::Type {
+                    key: "opensearch.requestTimeout".into(),
+                    expected: "a number of milliseconds",
+                })?,
+        };
         let server_port = match keys.get("server.port") {
             None => 5601,
             Some(v) => v
@@ -251,6 +264,9 @@ impl Config {
             cookie_same_site,
             opensearch_username: keys.str("opensearch.username")?,
             opensearch_password: keys.str("opensearch.password")?,
+            opensearch_request_timeout: std::time::Duration::from_millis(
+                opensearch_request_timeout,
+            ),
             // After `_renameWithoutMap` (schema.rs): an Allowlist alone stands for the Whitelist.
             request_headers_allowlist: keys
                 .strings("opensearch.requestHeadersWhitelist")?

@@ -106,7 +106,7 @@ impl Clients {
             idp = idp.tls_danger_accept_invalid_hostnames(true);
         }
         let opensearch = || -> Result<reqwest::ClientBuilder, StartError> {
-            let mut b = base();
+            let mut b = base().timeout(config.opensearch_request_timeout);
             if !config.opensearch_ca_pems.is_empty() {
                 let mut all = Vec::new();
                 for pem in &config.opensearch_ca_pems {
@@ -353,10 +353,9 @@ pub(super) async fn authinfo_with(
         });
     }
     if !r.status().is_success() {
-        return Err(ScopedError::Other(format!(
-            "authinfo answered {}",
-            r.status()
-        )));
+        let status = r.status();
+        let body = r.text().await.unwrap_or_default();
+        return Err(ScopedError::Other(client_error(status, &body)));
     }
     let v: Value = r
         .json()
@@ -423,5 +422,44 @@ mod tests {
             Err("Error: Invalid token".into())
         );
         assert!(expiration(&id("a.!!!.c"), 0).is_err());
+    }
+}
+
+/// The message of the error OSD's OpenSearch client raises for an answer of 400 and more that is not a 401, as the
+/// security plugin rethrows it (`new Error(error.message)`) and its callback logs it: `Error: [type] reason` from
+/// OpenSearch's error body (its first root cause), `Error: Response Error` without one. Read from the legacy
+/// client's error formatting, not measured against a real Dashboards here (docs/dashboards-stand-in.md).
+fn client_error(status: reqwest::StatusCode, body: &str) -> String {
+    let error = serde_json::from_str::<Value>(body)
+        .ok()
+        .map(|v| v["error"].clone());
+    let cause = error
+        .as_ref()
+        .and_then(|e| e["root_cause"].get(0).cloned().or_else(|| Some(e.clone())));
+    match cause
+        .as_ref()
+        .and_then(|c| Some((c["type"].as_str()?, c["reason"].as_str()?)))
+    {
+        Some((kind, reason)) => format!("Error: [{kind}] {reason}"),
+        None => format!("Error: Response Error ({})", status.as_u16()),
+    }
+}
+
+#[cfg(test)]
+mod client_error_tests {
+    use super::*;
+
+    #[test]
+    fn opensearch_s_own_words_or_the_status() {
+        // OpenSearch 2.19.4's answer to a request past http.max_header_size (measured).
+        let body = r#"{"error":{"root_cause":[{"type":"too_long_http_header_exception","reason":"HTTP header is larger than 2048 bytes."}],"type":"too_long_http_header_exception","reason":"HTTP header is larger than 2048 bytes."},"status":400}"#;
+        assert_eq!(
+            client_error(reqwest::StatusCode::BAD_REQUEST, body),
+            "Error: [too_long_http_header_exception] HTTP header is larger than 2048 bytes."
+        );
+        assert_eq!(
+            client_error(reqwest::StatusCode::BAD_GATEWAY, "<html>bad gateway</html>"),
+            "Error: Response Error (502)"
+        );
     }
 }

@@ -97,6 +97,7 @@ mod tests {
             openid,
             dashboards: &d,
             config: &config,
+            opensearch_settings: &d,
         })
     }
 

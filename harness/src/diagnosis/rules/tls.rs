@@ -174,6 +174,7 @@ mod tests {
             openid: Some(("openid_auth_domain", &c)),
             dashboards: &d,
             config: &d,
+            opensearch_settings: &d,
         };
         assert_eq!(
             unprefixed_tls_keys(&e),
