@@ -297,6 +297,34 @@ fn the_seed_case_says_to_remove_authentiks_encryption_key() {
     );
 }
 
+/// The same cause with Keycloak as the IdP: the fix names the client's attributes in Keycloak, not authentik.
+#[test]
+fn keycloaks_encrypting_client_is_named_by_its_attributes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let s = scenario::load_path(&root.join("scenarios/keycloak-jwe.yaml")).expect("loads");
+    let jwe = s
+        .cases
+        .iter()
+        .filter(|c| c.key().contains("jwe=on"))
+        .collect::<Vec<_>>();
+    assert!(!jwe.is_empty());
+    for case in jwe {
+        let path = root.join(format!("snapshots/e2e/{}.snap", case.key()));
+        let observed = observation(&std::fs::read_to_string(&path).expect("its snapshot"));
+        let d = diagnosis::diagnose(&Evidence::of(&observed, &case.document));
+        let jwe = d
+            .iter()
+            .find(|d| d.rule == "jwe-token")
+            .expect("jwe-token fires");
+        assert!(
+            jwe.fix.contains("id.token.encrypted.response.alg") && !jwe.fix.contains("authentik"),
+            "{}: {}",
+            case.key(),
+            jwe.fix
+        );
+    }
+}
+
 #[test]
 fn a_missing_roles_claim_names_the_setting_of_the_idp_the_case_ran_on() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

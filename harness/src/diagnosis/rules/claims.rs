@@ -90,8 +90,11 @@ pub(in crate::diagnosis) fn subject_claim_missing(e: &Evidence) -> Option<(Strin
     let (why, fix) = if without_profile && profile_claim {
         (
             format!(
-                "; Dashboards asks for the scope `{scope}`, without `profile`, and `{key}` comes with authentik's \
-                 profile scope mapping"
+                "; Dashboards asks for the scope `{scope}`, without `profile`, and `{key}` comes with {}",
+                match e.idp {
+                    IdpProfile::Keycloak => "Keycloak's `profile` client scope",
+                    _ => "authentik's profile scope mapping",
+                }
             ),
             format!(
                 "Add `profile` to `opensearch_security.openid.scope` in opensearch_dashboards.yml, or set {} to a \
@@ -103,9 +106,17 @@ pub(in crate::diagnosis) fn subject_claim_missing(e: &Evidence) -> Option<(Strin
         (
             String::new(),
             format!(
-                "Set {} to a claim the token has, or have the IdP add `{key}` (a scope mapping the provider \
-                 attaches and Dashboards' `opensearch_security.openid.scope` asks for).",
-                e.where_in_config("subject_key")
+                "Set {} to a claim the token has, or have the IdP add `{key}` ({}).",
+                e.where_in_config("subject_key"),
+                match e.idp {
+                    IdpProfile::Keycloak => {
+                        "a protocol mapper of the client, or of a client scope it has, with \"Add to ID token\" on"
+                    }
+                    _ => {
+                        "a scope mapping the provider attaches and Dashboards' `opensearch_security.openid.scope` \
+                         asks for"
+                    }
+                }
             ),
         )
     };

@@ -1,6 +1,7 @@
 //! The token's form: encrypted (a JWE), or signed with HS256 by a provider without a signing key.
 
 use crate::diagnosis::Evidence;
+use crate::scenario::IdpProfile;
 use crate::scenario::TokenFormat;
 
 /// The plugin's parser meets a five-part token: `Unexpected number of Base64URL parts, must be three`.
@@ -31,11 +32,17 @@ pub(in crate::diagnosis) fn jwe_token(e: &Evidence) -> Option<(String, String)> 
              JWTs (three parts): it rejects the token with \"Unexpected number of Base64URL parts, must be three\", \
              so every login ends in 401 (\"Authentication finally failed for null\")."
         ),
-        "Remove the encryption key in authentik's provider (Applications → Providers → <provider> → Edit → \
-         Advanced protocol settings → Encryption Key: none; in a blueprint `encryption_key: null`), keeping its \
-         Signing Key; on Keycloak, remove the client's `id.token.encrypted.response.alg` and \
-         `id.token.encrypted.response.enc` attributes (Client → Advanced → Fine grain OpenID Connect configuration)."
-            .to_owned(),
+        match e.idp {
+            IdpProfile::Keycloak => "Remove the client's `id.token.encrypted.response.alg` and \
+                `id.token.encrypted.response.enc` attributes in Keycloak (Clients → <client> → Advanced → Fine grain \
+                OpenID Connect configuration → ID token encryption key management algorithm and content encryption \
+                algorithm: empty), keeping the realm's signing key."
+                .to_owned(),
+            _ => "Remove the encryption key in authentik's provider (Applications → Providers → <provider> → Edit → \
+                Advanced protocol settings → Encryption Key: none; in a blueprint `encryption_key: null`), keeping \
+                its Signing Key."
+                .to_owned(),
+        },
     ))
 }
 
