@@ -4,10 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::process::ProcessGroup;
+use crate::process::{ProcessGroup, StartError};
 use crate::render::RunFiles;
 use crate::topology::Topology;
-use crate::wait::{self, Look, Waited};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaddyError {
@@ -15,13 +14,8 @@ pub enum CaddyError {
     Missing,
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("caddy exited during start ({status}):\n{log}")]
-    Exited {
-        status: std::process::ExitStatus,
-        log: String,
-    },
-    #[error("caddy did not listen on port {0} within 20 s:\n{1}")]
-    NotReady(u16, String),
+    #[error("{0}")]
+    Start(#[from] crate::process::StartError),
 }
 
 pub struct Caddy {
@@ -52,32 +46,23 @@ impl Caddy {
             .stderr(out);
         let mut process = ProcessGroup::spawn("caddy", cmd)?;
         let port = topology.https_port;
-        let ready = wait::until(
-            Duration::from_secs(20),
-            Duration::from_millis(50),
-            async || {
-                if let Some(status) = process.exited() {
-                    return Look::Failed(status);
-                }
-                match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-                    Ok(_) => Look::Ready(()),
-                    Err(_) => Look::NotYet,
-                }
-            },
-        )
-        .await;
-        let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
-        match ready {
-            Ok(()) => Ok(Caddy {
-                _process: process,
-                log,
-            }),
-            Err(Waited::Failed(status)) => Err(CaddyError::Exited {
-                status,
-                log: log_text(),
-            }),
-            Err(Waited::TimedOut) => Err(CaddyError::NotReady(port, log_text())),
+        let limit = Duration::from_secs(20);
+        let ready = process
+            .until_ready(limit, Duration::from_millis(50), async || {
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_ok()
+            })
+            .await;
+        if let Err(w) = ready {
+            let tail = std::fs::read_to_string(&log).unwrap_or_default();
+            let why = format!("listening on port {port}");
+            return Err(StartError::of(w, "Caddy", &why, limit, tail).into());
         }
+        Ok(Caddy {
+            _process: process,
+            log,
+        })
     }
 
     /// Caddy's log (JSON lines: access logs of both sites, errors).

@@ -13,6 +13,7 @@ pub mod idp;
 pub mod import;
 pub mod keycloak;
 pub mod matrix;
+pub mod maven;
 pub mod native;
 pub mod opensearch;
 pub mod plan;

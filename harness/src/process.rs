@@ -11,6 +11,51 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
+use crate::wait::{self, Look, Waited};
+
+/// Why a process that was starting did not get ready, with the end of its log.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{name} exited while starting ({status}); the end of its log:\n{tail}")]
+    Exited {
+        name: String,
+        status: std::process::ExitStatus,
+        tail: String,
+    },
+    #[error("{name} was not ready ({ready}) within {limit:?}; the end of its log:\n{tail}")]
+    NotReady {
+        name: String,
+        ready: String,
+        limit: Duration,
+        tail: String,
+    },
+}
+
+impl StartError {
+    /// `name`'s wait (`ProcessGroup::until_ready` for at most `limit`, until `ready`) ended without it.
+    pub fn of(
+        waited: Waited<std::process::ExitStatus>,
+        name: &str,
+        ready: &str,
+        limit: Duration,
+        tail: String,
+    ) -> StartError {
+        match waited {
+            Waited::Failed(status) => StartError::Exited {
+                name: name.to_owned(),
+                status,
+                tail,
+            },
+            Waited::TimedOut => StartError::NotReady {
+                name: name.to_owned(),
+                ready: ready.to_owned(),
+                limit,
+                tail,
+            },
+        }
+    }
+}
+
 /// How long a group gets to exit after SIGTERM before SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(5);
 
@@ -45,6 +90,27 @@ impl ProcessGroup {
     /// `Some(status)` if the leader has exited.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// Waits until `ready` answers true (asked at once, then every `every`, for at most `limit`); the leader's exit
+    /// ends the wait at once. `StartError::of` says why it did not get ready.
+    pub async fn until_ready(
+        &mut self,
+        limit: Duration,
+        every: Duration,
+        mut ready: impl AsyncFnMut() -> bool,
+    ) -> Result<(), Waited<std::process::ExitStatus>> {
+        wait::until(limit, every, async || {
+            if let Some(status) = self.exited() {
+                return Look::Failed(status);
+            }
+            if ready().await {
+                Look::Ready(())
+            } else {
+                Look::NotYet
+            }
+        })
+        .await
     }
 
     /// Ends the whole group: SIGTERM, up to `grace` to exit, then SIGKILL.

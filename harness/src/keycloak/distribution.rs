@@ -7,8 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
-
+use crate::maven::{self, MavenError};
 use crate::opensearch::Jdk;
 
 /// The Keycloak the native backend runs unless told otherwise (checked on 2026-12-01: Maven Central serves
@@ -25,17 +24,10 @@ pub enum DistributionError {
          {DEFAULT_VERSION} is served"
     )]
     NotPublished { version: String, artifact: String },
-    #[error(
-        "`mvn` is needed to fetch Keycloak from Maven Central: install Maven (Debian: apt-get install maven)"
-    )]
-    NoMaven,
+    #[error("{0}")]
+    Maven(#[from] MavenError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("unpacking {path}: {source}")]
-    Unzip {
-        path: PathBuf,
-        source: zip::result::ZipError,
-    },
     #[error("`kc.sh build` failed ({status}):\n{output}")]
     Build {
         status: std::process::ExitStatus,
@@ -71,14 +63,16 @@ impl Distribution {
         std::fs::create_dir_all(&downloads)?;
         let artifact = format!("org.keycloak:keycloak-quarkus-dist:{version}:zip");
         progress(&format!("fetching {artifact} (Maven)"));
-        let zip = mvn_copy(&artifact, &downloads, version).await?;
+        let zip = maven::copy(&artifact, &downloads)
+            .await
+            .map_err(|e| fetch_error(e, version))?;
 
         progress(&format!("unpacking Keycloak {version}"));
         let staging = root.join("staging");
         if staging.exists() {
             std::fs::remove_dir_all(&staging)?;
         }
-        unzip(&zip, &staging)?;
+        maven::unzip(&zip, &staging)?;
         let staged_home = staging.join(format!("keycloak-{version}"));
         progress(&format!(
             "building Keycloak {version} (kc.sh build, once per version)"
@@ -104,8 +98,7 @@ impl Distribution {
         }
         std::fs::rename(&staged_home, &home)?;
         std::fs::remove_dir_all(&staging)?;
-        let name = zip.file_name().unwrap_or_default().to_string_lossy();
-        std::fs::write(&ready, format!("{}  {name}\n", sha256(&zip)?))?;
+        maven::mark_ready(&ready, &[&zip])?;
         Ok(Distribution {
             version: version.to_owned(),
             home,
@@ -113,48 +106,13 @@ impl Distribution {
     }
 }
 
-/// `mvn dependency:copy` of one artifact into `dir`; returns the file.
-async fn mvn_copy(artifact: &str, dir: &Path, version: &str) -> Result<PathBuf, DistributionError> {
-    let mvn = which::which("mvn").map_err(|_| DistributionError::NoMaven)?;
-    let parts: Vec<&str> = artifact.split(':').collect();
-    let file = dir.join(format!("{}-{}.{}", parts[1], parts[2], parts[3]));
-    if file.is_file() {
-        return Ok(file);
-    }
-    let mut cmd = Command::new(mvn);
-    cmd.args([
-        "--batch-mode",
-        "--quiet",
-        "--strict-checksums",
-        "dependency:copy",
-    ])
-    .arg(format!("-Dartifact={artifact}"))
-    .arg(format!("-DoutputDirectory={}", dir.display()));
-    let out = crate::process::output(cmd).await?;
-    if !out.status.success() || !file.is_file() {
-        return Err(DistributionError::NotPublished {
+/// A fetch's failure in this distribution's words: which version Maven Central serves.
+fn fetch_error(e: MavenError, version: &str) -> DistributionError {
+    match e {
+        MavenError::NotServed(artifact) => DistributionError::NotPublished {
             version: version.to_owned(),
-            artifact: artifact.to_owned(),
-        });
+            artifact,
+        },
+        other => DistributionError::Maven(other),
     }
-    Ok(file)
-}
-
-fn unzip(zip_path: &Path, into: &Path) -> Result<(), DistributionError> {
-    let err = |source| DistributionError::Unzip {
-        path: zip_path.to_owned(),
-        source,
-    };
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip_path)?).map_err(err)?;
-    archive.extract(into).map_err(err)
-}
-
-fn sha256(path: &Path) -> std::io::Result<String> {
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }

@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::Distribution;
 use crate::opensearch::Jdk;
-use crate::process::ProcessGroup;
-use crate::wait::{self, Look, Waited};
+use crate::process::{ProcessGroup, StartError};
 
 /// The bootstrap admin client's id (its secret is the run's).
 pub const ADMIN_CLIENT_ID: &str = "sso-harness-admin";
@@ -22,13 +21,8 @@ pub const ADMIN_CLIENT_ID: &str = "sso-harness-admin";
 pub enum NodeError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("Keycloak exited while starting ({status}); the end of its log:\n{tail}")]
-    Exited {
-        status: std::process::ExitStatus,
-        tail: String,
-    },
-    #[error("Keycloak was not ready within {0:?} (/health/ready); the end of its log:\n{1}")]
-    NotReady(Duration, String),
+    #[error("{0}")]
+    Start(#[from] crate::process::StartError),
 }
 
 /// Where Keycloak listens and what it calls itself.
@@ -113,26 +107,21 @@ impl Node {
             "http://127.0.0.1:{}/health/ready",
             self.listen.management_port
         );
-        let process = &mut self.process;
-        let ready = wait::until(limit, Duration::from_millis(500), async || {
-            if let Some(status) = process.exited() {
-                return Look::Failed(status);
-            }
-            match client.get(&url).send().await {
-                Ok(r) if r.status().is_success() => Look::Ready(()),
+        let ready = self
+            .process
+            .until_ready(limit, Duration::from_millis(500), async || {
                 // Refused before the port opens; 503 during bootstrap.
-                _ => Look::NotYet,
-            }
+                client
+                    .get(&url)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            })
+            .await;
+        ready.map_err(|w| {
+            let why = "200 on /health/ready";
+            StartError::of(w, "Keycloak", why, limit, self.tail(30)).into()
         })
-        .await;
-        match ready {
-            Ok(()) => Ok(()),
-            Err(Waited::Failed(status)) => Err(NodeError::Exited {
-                status,
-                tail: self.tail(30),
-            }),
-            Err(Waited::TimedOut) => Err(NodeError::NotReady(limit, self.tail(30))),
-        }
     }
 
     /// The last `n` lines of Keycloak's log.

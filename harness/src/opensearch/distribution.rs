@@ -8,9 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
-
 use super::jdk::Jdk;
+use crate::maven::{self, MavenError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DistributionError {
@@ -22,17 +21,10 @@ pub enum DistributionError {
         default = super::NATIVE_DEFAULT_VERSION
     )]
     NotPublished { version: String, artifact: String },
-    #[error(
-        "`mvn` is needed to fetch OpenSearch from Maven Central: install Maven (Debian: apt-get install maven)"
-    )]
-    NoMaven,
+    #[error("{0}")]
+    Maven(#[from] MavenError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("unpacking {path}: {source}")]
-    Unzip {
-        path: PathBuf,
-        source: zip::result::ZipError,
-    },
     #[error("installing the security plugin failed ({status}):\n{output}")]
     PluginInstall {
         status: std::process::ExitStatus,
@@ -78,16 +70,20 @@ impl Distribution {
             Self::plugin_version(version)
         );
         progress(&format!("fetching {plugin} (Maven)"));
-        let plugin_zip = mvn_copy(&plugin, &downloads, version).await?;
+        let plugin_zip = maven::copy(&plugin, &downloads)
+            .await
+            .map_err(|e| fetch_error(e, version))?;
         progress(&format!("fetching {core} (Maven)"));
-        let core_zip = mvn_copy(&core, &downloads, version).await?;
+        let core_zip = maven::copy(&core, &downloads)
+            .await
+            .map_err(|e| fetch_error(e, version))?;
 
         progress(&format!("unpacking OpenSearch {version}"));
         let staging = root.join("staging");
         if staging.exists() {
             std::fs::remove_dir_all(&staging)?;
         }
-        unzip(&core_zip, &staging)?;
+        maven::unzip(&core_zip, &staging)?;
         let staged_home = staging.join(format!("opensearch-{version}"));
         progress("installing the security plugin");
         let mut install = Command::new(staged_home.join("bin/opensearch-plugin"));
@@ -112,17 +108,7 @@ impl Distribution {
         }
         std::fs::rename(&staged_home, &home)?;
         std::fs::remove_dir_all(&staging)?;
-        let sums = [&core_zip, &plugin_zip]
-            .iter()
-            .map(|p| {
-                Ok(format!(
-                    "{}  {}\n",
-                    sha256(p)?,
-                    p.file_name().unwrap_or_default().to_string_lossy()
-                ))
-            })
-            .collect::<Result<String, std::io::Error>>()?;
-        std::fs::write(&ready, sums)?;
+        maven::mark_ready(&ready, &[&core_zip, &plugin_zip])?;
         Ok(Distribution {
             version: version.to_owned(),
             home,
@@ -130,48 +116,13 @@ impl Distribution {
     }
 }
 
-/// `mvn dependency:copy` of one artifact into `dir`; returns the file.
-async fn mvn_copy(artifact: &str, dir: &Path, version: &str) -> Result<PathBuf, DistributionError> {
-    let mvn = which::which("mvn").map_err(|_| DistributionError::NoMaven)?;
-    let parts: Vec<&str> = artifact.split(':').collect();
-    let file = dir.join(format!("{}-{}.{}", parts[1], parts[2], parts[3]));
-    if file.is_file() {
-        return Ok(file);
-    }
-    let mut cmd = Command::new(mvn);
-    cmd.args([
-        "--batch-mode",
-        "--quiet",
-        "--strict-checksums",
-        "dependency:copy",
-    ])
-    .arg(format!("-Dartifact={artifact}"))
-    .arg(format!("-DoutputDirectory={}", dir.display()));
-    let out = crate::process::output(cmd).await?;
-    if !out.status.success() || !file.is_file() {
-        return Err(DistributionError::NotPublished {
+/// A fetch's failure in this distribution's words: which versions Maven Central serves.
+fn fetch_error(e: MavenError, version: &str) -> DistributionError {
+    match e {
+        MavenError::NotServed(artifact) => DistributionError::NotPublished {
             version: version.to_owned(),
-            artifact: artifact.to_owned(),
-        });
+            artifact,
+        },
+        other => DistributionError::Maven(other),
     }
-    Ok(file)
-}
-
-fn unzip(zip_path: &Path, into: &Path) -> Result<(), DistributionError> {
-    let err = |source| DistributionError::Unzip {
-        path: zip_path.to_owned(),
-        source,
-    };
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip_path)?).map_err(err)?;
-    archive.extract(into).map_err(err)
-}
-
-fn sha256(path: &Path) -> std::io::Result<String> {
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }

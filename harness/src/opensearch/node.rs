@@ -13,10 +13,9 @@ use std::time::{Duration, Instant};
 
 use super::distribution::Distribution;
 use super::jdk::Jdk;
-use crate::process::ProcessGroup;
+use crate::process::{ProcessGroup, StartError};
 use crate::render::RunFiles;
 use crate::topology::Topology;
-use crate::wait::{self, Look, Waited};
 
 /// The uid/gid OpenSearch runs as when the harness is root.
 const NOBODY: (u32, u32) = (65534, 65534);
@@ -27,13 +26,8 @@ const HEAP: &str = "-Xms512m -Xmx512m";
 pub enum NodeError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("OpenSearch exited during start ({status}); last log lines:\n{tail}")]
-    Exited {
-        status: std::process::ExitStatus,
-        tail: String,
-    },
-    #[error("OpenSearch's security plugin was not UP after {0:?}; last log lines:\n{1}")]
-    NotReady(Duration, String),
+    #[error("{0}")]
+    Start(#[from] crate::process::StartError),
     #[error("keytool failed building the trust store: {0}")]
     TrustStore(String),
 }
@@ -145,28 +139,21 @@ impl Node {
         let client = super::client(ca_pem, topology, None)
             .map_err(|e| NodeError::Io(std::io::Error::other(e)))?;
         let url = format!("{}/_plugins/_security/health", self.http_url);
-        let process = &mut self.process;
-        let ready = wait::until(limit, Duration::from_millis(500), async || {
-            if let Some(status) = process.exited() {
-                return Look::Failed(status);
-            }
-            let up = match client.get(&url).send().await {
-                Ok(r) if r.status().is_success() => {
-                    r.text().await.is_ok_and(|t| t.contains("\"UP\""))
+        let ready = self
+            .process
+            .until_ready(limit, Duration::from_millis(500), async || {
+                match client.get(&url).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        r.text().await.is_ok_and(|t| t.contains("\"UP\""))
+                    }
+                    _ => false,
                 }
-                _ => false,
-            };
-            if up { Look::Ready(()) } else { Look::NotYet }
+            })
+            .await;
+        ready.map_err(|w| {
+            let why = "its security plugin UP on /_plugins/_security/health";
+            StartError::of(w, "OpenSearch", why, limit, self.tail(30)).into()
         })
-        .await;
-        match ready {
-            Ok(()) => Ok(()),
-            Err(Waited::Failed(status)) => Err(NodeError::Exited {
-                status,
-                tail: self.tail(30),
-            }),
-            Err(Waited::TimedOut) => Err(NodeError::NotReady(limit, self.tail(30))),
-        }
     }
 
     /// Where the node's main log has got to: a case's lines are those after the offset taken when it began.
