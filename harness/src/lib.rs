@@ -16,6 +16,7 @@ pub mod matrix;
 pub mod maven;
 pub mod native;
 pub mod opensearch;
+pub mod overlay;
 pub mod plan;
 pub mod process;
 pub mod redact;

@@ -28,25 +28,8 @@ static DEFAULTS: LazyLock<Value> = LazyLock::new(|| {
 /// `file` laid over the defaults.
 pub fn apply(file: &Value) -> Value {
     let mut out = DEFAULTS.clone();
-    overlay(&mut out, file, "");
+    crate::overlay::overlay(&mut out, file, &|p| MERGED.contains(&p));
     out
-}
-
-fn overlay(base: &mut Value, top: &Value, pointer: &str) {
-    match (base, top) {
-        (Value::Object(b), Value::Object(t)) if MERGED.contains(&pointer) => {
-            for (k, v) in t {
-                let p = format!("{pointer}/{k}");
-                match b.get_mut(k) {
-                    Some(existing) => overlay(existing, v, &p),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, t) => *b = t.clone(),
-    }
 }
 
 #[cfg(test)]
