@@ -41,6 +41,9 @@ mod tests {
             json!({"a": {"x": 1, "y": 3}, "b": {"x": 1, "z": 2}, "l": [9]})
         );
         overlay(&mut base, &top, &|p| p.is_empty() || p == "/a");
-        assert_eq!(base, json!({"a": {"x": 1, "y": 3}, "b": {"z": 2}, "l": [9]}));
+        assert_eq!(
+            base,
+            json!({"a": {"x": 1, "y": 3}, "b": {"z": 2}, "l": [9]})
+        );
     }
 }

@@ -10,6 +10,7 @@ mod app;
 mod basic;
 mod config;
 mod iron;
+mod keys;
 mod openid;
 mod pages;
 mod schema;
