@@ -92,10 +92,34 @@ impl Keys {
         Keys {
             opensearch: OpenSearchKey::of(case),
             // The stand-in trusts the run CA by default for a "public" IdP certificate: that is part of it too.
-            dashboards: json!([private, d.dashboards]).to_string(),
+            dashboards: json!([private, d.dashboards, placeholder_sources(case)]).to_string(),
             idp: json!([d.stack.idp, d.idp]).to_string(),
         }
     }
+}
+
+/// What the values of the placeholders in Dashboards' configuration (`${idp.discovery_url}`, `${idp.client_id}`,
+/// `${idp.client_secret}`, …; `render::placeholders`) are made of, beyond what is the same for every case of a
+/// run: which IdP, the provider's slug and client, Keycloak's realm and client. Dashboards reads the discovery
+/// document at start-up, so a case whose IdP answers at another URL needs a Dashboards started for it. Only these
+/// parts: a provider's encryption key, say, is the IdP's business and restarts nothing else.
+fn placeholder_sources(case: &Case) -> serde_json::Value {
+    let d = &case.document;
+    if !serde_json::to_string(&d.dashboards)
+        .unwrap_or_default()
+        .contains("${")
+    {
+        return serde_json::Value::Null;
+    }
+    let p = &d.idp.provider;
+    json!({
+        "idp": d.stack.idp,
+        "slug": p.slug,
+        "client_id": p.client_id,
+        "client_secret": p.client_secret,
+        "realm": d.idp.keycloak.realm,
+        "keycloak_client": [d.idp.keycloak.client.get("clientId"), d.idp.keycloak.client.get("secret")],
+    })
 }
 
 /// The keys of what the stack serves now; `None`: the component is not running (not started yet, stopped, or
@@ -191,6 +215,31 @@ mod tests {
             text: yaml.into(),
         };
         crate::scenario::load(&file).unwrap().cases.remove(0)
+    }
+
+    #[test]
+    fn dashboards_restarts_for_another_idp_but_not_for_the_provider_s_encryption() {
+        let authentik = Keys::of(&case("expect: {login: success}"));
+        let mut serving = Serving::default();
+        serving.after(&authentik);
+        let jwe = Keys::of(&case(
+            "idp: {provider: {encryption_key: true}}\nexpect: {login: unauthorized}",
+        ));
+        assert_eq!(
+            Plan::between(&serving, &jwe).restarts(),
+            ["IdP: its configuration"],
+            "the discovery URL and the client are the same"
+        );
+        let keycloak = Keys::of(&case("stack: {idp: keycloak}\nexpect: {login: success}"));
+        assert_eq!(
+            Plan::between(&serving, &keycloak).dashboards.as_deref(),
+            Some("its configuration"),
+            "its ${{idp.discovery_url}} is Keycloak's realm now"
+        );
+        let other_slug = Keys::of(&case(
+            "idp: {provider: {slug: other}}\nexpect: {login: success}",
+        ));
+        assert!(Plan::between(&serving, &other_slug).dashboards.is_some());
     }
 
     #[test]
