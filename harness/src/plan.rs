@@ -92,10 +92,37 @@ impl Keys {
         Keys {
             opensearch: OpenSearchKey::of(case),
             // The stand-in trusts the run CA by default for a "public" IdP certificate: that is part of it too.
-            dashboards: json!([private, d.dashboards]).to_string(),
+            dashboards: {
+                let text = json!([private, d.dashboards]).to_string();
+                // A placeholder's value may come from the case's IdP (`${idp.discovery_url}`: authentik's provider or
+                // Keycloak's realm): the same yml is the same Dashboards only where those values are the same too.
+                if text.contains("${") {
+                    json!([private, d.dashboards, idp_placeholders(d)]).to_string()
+                } else {
+                    text
+                }
+            },
             idp: json!([d.stack.idp, d.idp]).to_string(),
         }
     }
+}
+
+/// What a case's `${idp.*}` placeholders stand for, from its document (`render::placeholder_values` — the rest of
+/// their values is the run's): the IdP's kind, authentik's provider slug, issuer mode and client, Keycloak's realm
+/// and client. Not the rest of the provider: a JWE switch changes no placeholder.
+fn idp_placeholders(d: &crate::scenario::Document) -> serde_json::Value {
+    let p = &d.idp.provider;
+    let kc = &d.idp.keycloak;
+    json!([
+        d.stack.idp,
+        p.slug,
+        p.issuer_mode,
+        p.client_id,
+        p.client_secret,
+        kc.realm,
+        kc.client.get("clientId"),
+        kc.client.get("secret"),
+    ])
 }
 
 /// The keys of what the stack serves now; `None`: the component is not running (not started yet, stopped, or
@@ -216,6 +243,28 @@ mod tests {
         ));
         let plan = Plan::between(&serving, &other_dashboards);
         assert_eq!(plan.restarts(), ["Dashboards: its configuration"]);
+
+        // The same yml, whose discovery URL is another IdP's: the stand-in reads discovery once, at its start.
+        let discovery = "dashboards: {config: {opensearch_security.openid.connect_url: '${idp.discovery_url}'}}";
+        serving.after(&Keys::of(&case(&format!(
+            "{discovery}\nexpect: {{login: success}}"
+        ))));
+        let keycloak = Keys::of(&case(&format!(
+            "stack: {{idp: keycloak}}\n{discovery}\nexpect: {{login: success}}"
+        )));
+        assert_eq!(
+            Plan::between(&serving, &keycloak).restarts(),
+            ["Dashboards: its configuration", "IdP: its configuration"]
+        );
+        let jwe = Keys::of(&case(&format!(
+            "idp: {{provider: {{encryption_key: true}}}}\n{discovery}\nexpect: {{login: success}}"
+        )));
+        assert_eq!(
+            Plan::between(&serving, &jwe).restarts(),
+            ["IdP: its configuration"],
+            "the provider's encryption changes no placeholder"
+        );
+        serving.after(&a);
 
         let private = Keys::of(&case(
             "stack: {idp_certificate: private}\nexpect: {login: success}",
