@@ -272,8 +272,9 @@ pub enum Command {
     ///
     /// A Debian root filesystem (debootstrap, from Debian's mirror) is the base; on it: OpenSearch with its
     /// security plugin (Maven Central, as the native backend) and a Java runtime, Caddy, Chromium +
-    /// chromedriver (Debian packages), and this binary as the stand-ins (the embedded IdP and the Dashboards
-    /// stand-in). authentik and Dashboards have no offline source. Needs a Docker engine; pulls nothing.
+    /// chromedriver (Debian packages), this binary as the stand-ins (the embedded IdP and the Dashboards
+    /// stand-in), and Keycloak (Maven Central, built as the native backend builds it; a stand-in for its official
+    /// image). authentik and Dashboards have no offline source. Needs a Docker engine; pulls nothing.
     /// Images that exist are kept unless --rebuild. The Dockerfiles are in compose/images/.
     ///
     /// Examples:
@@ -281,7 +282,7 @@ pub enum Command {
     ///   cargo xtask images --only stand-ins --rebuild
     #[command(verbatim_doc_comment)]
     Images {
-        /// Only these images (opensearch, caddy, browser, stand-ins; repeatable).
+        /// Only these images (opensearch, caddy, browser, stand-ins, keycloak; repeatable).
         #[arg(long, value_name = "NAME")]
         only: Vec<String>,
         /// The OpenSearch version of the opensearch image (its security plugin must be on Maven Central).
