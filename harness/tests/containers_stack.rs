@@ -346,3 +346,25 @@ async fn a_missing_local_image_is_named_with_the_command_that_builds_it() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_local_keycloak_image_is_named_with_the_command_that_builds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut images = Images::local(NATIVE_DEFAULT_VERSION);
+    images.keycloak =
+        harness::containers::images::Image::new("sso-harness/keycloak", "0.0.0-not-built");
+    let options = Options {
+        images,
+        run_dir: dir.path().to_owned(),
+    };
+    let case = case_of("keycloak-jwe", "jwe=off,roles_key=groups,user=alice");
+    let err = match Stack::start(&case, &options, &|_| {}).await {
+        Ok(_) => panic!("started without the image"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("sso-harness/keycloak:0.0.0-not-built")
+            && err.contains("cargo xtask images --only keycloak"),
+        "{err}"
+    );
+}

@@ -429,11 +429,12 @@ pub struct BackendArgs {
     #[arg(long, value_enum, default_value_t = BackendKind::Native)]
     backend: BackendKind,
     /// Containers only: `official` images from their registries, or `local` ones built by `cargo xtask images`
-    /// (OpenSearch, Caddy, the browser, and the stand-ins in place of authentik and Dashboards).
+    /// (OpenSearch, Caddy, the browser, Keycloak, and the stand-ins in place of authentik and Dashboards).
     #[arg(long, value_enum, default_value_t = ImageSource::Official)]
     images: ImageSource,
     /// Containers only: use another image for a component, e.g. `opensearch=mirror.local/opensearch:3.2.0`
-    /// (components: opensearch, dashboards, authentik, postgres, redis, caddy, browser, stand-ins). Repeatable.
+    /// (components: opensearch, dashboards, authentik, postgres, redis, caddy, browser, keycloak, stand-ins).
+    /// Repeatable.
     #[arg(long = "image", value_name = "COMPONENT=IMAGE", value_parser = parse_override)]
     image_overrides: Vec<(String, String)>,
     /// Versions: of the official images (a set of the versions file, overridable), and the OpenSearch

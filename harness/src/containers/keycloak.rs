@@ -23,23 +23,29 @@ pub struct Keycloak {
     pub started_in: Duration,
 }
 
+/// A local image that is not built, named with the command that builds it (nothing is pulled for it). Looked for
+/// before a case starts anything, as the run's other images are before it starts: Keycloak's is needed only once a
+/// case uses it.
+pub async fn ensure_image(image: &Image) -> Result<(), ContainersError> {
+    if image.name.starts_with(LOCAL_PREFIX)
+        && !docker::has_image(&docker::connect()?, &image.to_string()).await
+    {
+        return Err(ContainersError::MissingImages {
+            missing: image.to_string(),
+            hint: " --only keycloak".into(),
+        });
+    }
+    Ok(())
+}
+
 impl Keycloak {
-    /// Keycloak's container on the run's network, ready. A local image that is not built is named with the
-    /// command that builds it (nothing is pulled for it).
+    /// Keycloak's container on the run's network, ready.
     pub async fn start(
         image: &Image,
         idp_url: &str,
         run: &Run<'_>,
         network: &Arc<Network>,
     ) -> Result<Keycloak, ContainersError> {
-        if image.name.starts_with(LOCAL_PREFIX)
-            && !docker::has_image(&docker::connect()?, &image.to_string()).await
-        {
-            return Err(ContainersError::MissingImages {
-                missing: image.to_string(),
-                hint: " --only keycloak".into(),
-            });
-        }
         let begun = Instant::now();
         let spec = services::keycloak(image, idp_url, &Deploy::Run(*run));
         let running = component::start(spec, run.id, network, run.dir).await?;

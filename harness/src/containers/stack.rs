@@ -211,6 +211,9 @@ impl Stack {
             plan => plan,
         };
         let mut restarted = plan.restarts();
+        if keycloak_case && self.keycloak.is_none() {
+            super::keycloak::ensure_image(&self.images.keycloak).await?;
+        }
         if plan.opensearch.is_some() {
             progress(&format!("starting OpenSearch ({})", self.images.opensearch));
             if let Some(old) = self.opensearch.take() {
