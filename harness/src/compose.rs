@@ -17,19 +17,13 @@ use crate::secrets::Secrets;
 use crate::topology::Topology;
 
 /// Where a bundle's components are: the containers topology with the bundle's service names (Caddy forwards to
-/// authentik's server and Dashboards by them).
+/// authentik's server, Dashboards and Keycloak by them).
 pub fn topology() -> Topology {
-    Topology {
-        // A Keycloak case's IdP is the Keycloak service, on its plain HTTP port.
-        keycloak_upstream: Some(format!(
-            "{}:8080",
-            Deploy::Bundle.host_of(Service::Keycloak)
-        )),
-        ..Topology::containers(
-            &Deploy::Bundle.host_of(Service::Idp),
-            &Deploy::Bundle.host_of(Service::Dashboards),
-        )
-    }
+    Topology::containers(
+        &Deploy::Bundle.host_of(Service::Idp),
+        &Deploy::Bundle.host_of(Service::Dashboards),
+        &Deploy::Bundle.host_of(Service::Keycloak),
+    )
 }
 
 /// The truststore OpenSearch gets when the IdP's certificate is "public" (the JVM's CAs plus the run CA).
@@ -80,15 +74,11 @@ pub fn services(case: &Case, images: &Images) -> Vec<ServiceSpec> {
     let certificate = case.document.stack.idp_certificate;
     let d = &Deploy::Bundle;
     if case.document.stack.idp == crate::scenario::IdpProfile::Keycloak {
-        let keycloak = images
-            .keycloak
-            .as_ref()
-            .expect("official images name Keycloak's");
         return vec![
             services::caddy(&images.caddy, hosts, d),
             services::opensearch(&images.opensearch, certificate, hosts, d),
             services::dashboards(&images.dashboards, certificate, hosts, d),
-            services::keycloak(keycloak, &topology().idp_url(), d),
+            services::keycloak(&images.keycloak, &topology().idp_url(), d),
         ];
     }
     [

@@ -89,16 +89,17 @@ impl Topology {
     }
 
     /// Every component in its own container on one network (the containers backend and the compose bundles).
-    /// The IdP and Dashboards are reached through Caddy on 443 by their names; `idp_host` and `dashboards_host`
-    /// are the containers' names on the network, where Caddy forwards to. Paths are where the images read them.
-    pub fn containers(idp_host: &str, dashboards_host: &str) -> Self {
+    /// The IdP and Dashboards are reached through Caddy on 443 by their names; `idp_host`, `dashboards_host` and
+    /// `keycloak_host` are the containers' names on the network, where Caddy forwards to (Keycloak's plain HTTP
+    /// port, for a Keycloak case). Paths are where the images read them.
+    pub fn containers(idp_host: &str, dashboards_host: &str, keycloak_host: &str) -> Self {
         Topology {
             hosts: Hostnames::default(),
             https_port: 443,
             caddy_bind: None,
             idp_upstream: format!("{idp_host}:9000"),
             dashboards_upstream: format!("{dashboards_host}:5601"),
-            keycloak_upstream: None,
+            keycloak_upstream: Some(format!("{keycloak_host}:8080")),
             opensearch_bind: "0.0.0.0".into(),
             opensearch_http_port: 9200,
             opensearch_transport_port: 9300,

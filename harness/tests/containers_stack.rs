@@ -1,6 +1,6 @@
 //! The containers backend with the offline images (`cargo xtask images`): the seed's cells through a browser
-//! container, Caddy, the stand-ins and the real security plugin in OpenSearch's container — and nothing left in
-//! Docker afterwards, whether the stack is stopped or dropped. Needs a Docker engine (`cargo xtask test --heavy`
+//! container, Caddy, the stand-ins and the real security plugin in OpenSearch's container, the same on the real
+//! Keycloak's container — and nothing left in Docker afterwards, whether the stack is stopped or dropped. Needs a Docker engine (`cargo xtask test --heavy`
 //! starts one) and the local images (`cargo xtask test --heavy` builds them).
 
 use std::collections::HashMap;
@@ -10,14 +10,18 @@ use harness::containers::images::Images;
 use harness::containers::{Options, Stack};
 use harness::opensearch::NATIVE_DEFAULT_VERSION;
 use harness::run::{CaseResult, run_case};
-use harness::scenario::{self, Case, Outcome};
+use harness::scenario::{self, Case, Outcome, TokenFormat};
 use testcontainers::bollard::query_parameters::{
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
 };
 
 fn seed_case(variant: &str) -> Case {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/authentik-jwe.yaml");
+    case_of("authentik-jwe", variant)
+}
+
+fn case_of(scenario: &str, variant: &str) -> Case {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../scenarios/{scenario}.yaml"));
     let s = scenario::load_path(&path).unwrap_or_else(|e| panic!("{}", e[0]));
     s.cases
         .into_iter()
@@ -137,6 +141,84 @@ async fn seed_cells_give_the_plugins_outcomes_and_stop_leaves_nothing() {
     );
     assert!(off.pass, "{:?}", off.mismatches);
     assert_eq!(off.observed.login, Some(Outcome::Success));
+}
+
+/// The real Keycloak in its container (the local image: the native backend's build), started at the run's first
+/// Keycloak case and kept: its JWE off case logs in, its JWE on case is refused by the real plugin for the reason
+/// the plugin gives; Caddy, which never restarts, leads the IdP's name to Keycloak and back to the embedded IdP
+/// (whose case before and after logs in); nothing is left after stop.
+#[tokio::test(flavor = "multi_thread")]
+async fn keycloak_cases_are_judged_by_the_plugin_and_caddy_leads_the_idp_name_there_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = seed_case("jwe=off,roles_key=groups,auth=single");
+    let kc_off = case_of("keycloak-jwe", "jwe=off,roles_key=groups,user=alice");
+    let kc_on = case_of("keycloak-jwe", "jwe=on,roles_key=groups,user=alice");
+    let mut stack = Stack::start(&embedded, &options(&dir.path().join("stack")), &|m| {
+        eprintln!("{m}")
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run = stack.run_id().to_owned();
+    let report = dir.path().join("report");
+    let mut results = Vec::new();
+    for case in [&embedded, &kc_off, &kc_on, &embedded] {
+        let began = std::time::Instant::now();
+        let r = run_case(&mut stack, case, &report, &|_| {})
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        eprintln!(
+            "{}: {:?} ({}) in {:.1} s",
+            case.key(),
+            r.observed.login,
+            r.observed.login_detail.as_deref().unwrap_or(""),
+            began.elapsed().as_secs_f64()
+        );
+        results.push(r);
+    }
+    let keycloak_boot = stack.timings.keycloak_boot;
+    let containers = left_in_docker(&run).await;
+    stack.stop().await;
+    assert_eq!(left_in_docker(&run).await, Vec::<String>::new());
+    eprintln!("Keycloak's container: ready in {keycloak_boot:.1?}");
+
+    let [before, off, on, after] = &results[..] else {
+        unreachable!()
+    };
+    assert!(
+        containers.iter().any(|c| c.contains("-keycloak")),
+        "Keycloak ran in a container of the run: {containers:?}"
+    );
+    assert!(keycloak_boot > std::time::Duration::ZERO);
+    for (name, r) in [("before", before), ("after", after)] {
+        assert_eq!(r.observed.login, Some(Outcome::Success), "{name}");
+        assert!(r.pass, "{name}: {:?}", r.mismatches);
+    }
+    assert_eq!(off.observed.login, Some(Outcome::Success));
+    assert!(off.pass, "{:?}", off.mismatches);
+    assert_eq!(on.observed.login, Some(Outcome::Unauthorized));
+    assert!(on.pass, "{:?}", on.mismatches);
+    // The plugin's own words for an encrypted token (its JWT authenticator at TRACE), and its final refusal.
+    let log = &on.observed.opensearch_log;
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Unexpected number of Base64URL parts")),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Authentication finally failed for null")),
+        "{log:#?}"
+    );
+    // Keycloak encrypted the token it issued (the harness's headless login as the relying party).
+    let token = on.observed.token.as_ref().expect("the token's shape");
+    assert_eq!(token.format, TokenFormat::Jwe, "{token:?}");
+    assert!(
+        token.inner.is_some(),
+        "decrypted for the observation: {token:?}"
+    );
+    // Its container's log is in the case folder, as every container's.
+    let kc_log = report.join(kc_on.key()).join("logs/keycloak.log");
+    assert!(kc_log.is_file(), "{kc_log:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -261,6 +343,28 @@ async fn a_missing_local_image_is_named_with_the_command_that_builds_it() {
     assert!(
         err.contains("sso-harness/opensearch:0.0.0-not-built")
             && err.contains("cargo xtask images --opensearch-version 0.0.0-not-built"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_local_keycloak_image_is_named_with_the_command_that_builds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut images = Images::local(NATIVE_DEFAULT_VERSION);
+    images.keycloak =
+        harness::containers::images::Image::new("sso-harness/keycloak", "0.0.0-not-built");
+    let options = Options {
+        images,
+        run_dir: dir.path().to_owned(),
+    };
+    let case = case_of("keycloak-jwe", "jwe=off,roles_key=groups,user=alice");
+    let err = match Stack::start(&case, &options, &|_| {}).await {
+        Ok(_) => panic!("started without the image"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("sso-harness/keycloak:0.0.0-not-built")
+            && err.contains("cargo xtask images --only keycloak"),
         "{err}"
     );
 }

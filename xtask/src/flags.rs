@@ -272,8 +272,9 @@ pub enum Command {
     ///
     /// A Debian root filesystem (debootstrap, from Debian's mirror) is the base; on it: OpenSearch with its
     /// security plugin (Maven Central, as the native backend) and a Java runtime, Caddy, Chromium +
-    /// chromedriver (Debian packages), and this binary as the stand-ins (the embedded IdP and the Dashboards
-    /// stand-in). authentik and Dashboards have no offline source. Needs a Docker engine; pulls nothing.
+    /// chromedriver (Debian packages), this binary as the stand-ins (the embedded IdP and the Dashboards
+    /// stand-in), and Keycloak (Maven Central, built as the native backend builds it; a stand-in for its official
+    /// image). authentik and Dashboards have no offline source. Needs a Docker engine; pulls nothing.
     /// Images that exist are kept unless --rebuild. The Dockerfiles are in compose/images/.
     ///
     /// Examples:
@@ -281,7 +282,7 @@ pub enum Command {
     ///   cargo xtask images --only stand-ins --rebuild
     #[command(verbatim_doc_comment)]
     Images {
-        /// Only these images (opensearch, caddy, browser, stand-ins; repeatable).
+        /// Only these images (opensearch, caddy, browser, stand-ins, keycloak; repeatable).
         #[arg(long, value_name = "NAME")]
         only: Vec<String>,
         /// The OpenSearch version of the opensearch image (its security plugin must be on Maven Central).
@@ -428,11 +429,12 @@ pub struct BackendArgs {
     #[arg(long, value_enum, default_value_t = BackendKind::Native)]
     backend: BackendKind,
     /// Containers only: `official` images from their registries, or `local` ones built by `cargo xtask images`
-    /// (OpenSearch, Caddy, the browser, and the stand-ins in place of authentik and Dashboards).
+    /// (OpenSearch, Caddy, the browser, Keycloak, and the stand-ins in place of authentik and Dashboards).
     #[arg(long, value_enum, default_value_t = ImageSource::Official)]
     images: ImageSource,
     /// Containers only: use another image for a component, e.g. `opensearch=mirror.local/opensearch:3.2.0`
-    /// (components: opensearch, dashboards, authentik, postgres, redis, caddy, browser, stand-ins). Repeatable.
+    /// (components: opensearch, dashboards, authentik, postgres, redis, caddy, browser, keycloak, stand-ins).
+    /// Repeatable.
     #[arg(long = "image", value_name = "COMPONENT=IMAGE", value_parser = parse_override)]
     image_overrides: Vec<(String, String)>,
     /// Versions: of the official images (a set of the versions file, overridable), and the OpenSearch

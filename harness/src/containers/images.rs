@@ -79,8 +79,9 @@ pub struct Images {
     pub idp: IdpImages,
     pub caddy: Image,
     pub browser: Image,
-    /// The official Keycloak image, for a case with `stack.idp: keycloak` (`None`: local images, which have none).
-    pub keycloak: Option<Image>,
+    /// Keycloak's image, for a case with `stack.idp: keycloak` (started at the run's first such case): the official
+    /// one, or the local stand-in for it that `cargo xtask images` builds from the native backend's distribution.
+    pub keycloak: Image,
 }
 
 /// The name prefix of the images `cargo xtask images` builds.
@@ -108,7 +109,7 @@ impl Images {
             },
             caddy: Image::new("caddy", &v.caddy),
             browser: Image::new(format!("{LOCAL_PREFIX}/browser"), LOCAL_TAG),
-            keycloak: Some(Image::new("quay.io/keycloak/keycloak", &support.keycloak)),
+            keycloak: Image::new("quay.io/keycloak/keycloak", &support.keycloak),
         }
     }
 
@@ -122,7 +123,10 @@ impl Images {
             idp: IdpImages::Embedded(stand_ins),
             caddy: Image::new(format!("{LOCAL_PREFIX}/caddy"), LOCAL_CADDY_TAG),
             browser: Image::new(format!("{LOCAL_PREFIX}/browser"), LOCAL_TAG),
-            keycloak: None,
+            keycloak: Image::new(
+                format!("{LOCAL_PREFIX}/keycloak"),
+                crate::keycloak::DEFAULT_VERSION,
+            ),
         }
     }
 
@@ -135,7 +139,7 @@ impl Images {
                 ("opensearch", _, _) => self.opensearch = image,
                 ("caddy", _, _) => self.caddy = image,
                 ("browser", _, _) => self.browser = image,
-                ("keycloak", _, _) if self.keycloak.is_some() => self.keycloak = Some(image),
+                ("keycloak", _, _) => self.keycloak = image,
                 ("dashboards", _, DashboardsImage::Official(d)) => *d = image,
                 ("authentik", IdpImages::Authentik { server, .. }, _) => *server = image,
                 ("postgres", IdpImages::Authentik { postgres, .. }, _) => *postgres = image,
@@ -152,7 +156,7 @@ impl Images {
                     return Err(format!(
                         "`--image {c}=…` does not apply to {:?} images: the components are opensearch, dashboards, \
                          authentik, postgres, redis, caddy, browser, keycloak (official) and opensearch, caddy, browser, \
-                         stand-ins (local)",
+                         keycloak, stand-ins (local)",
                         self.source
                     ));
                 }
@@ -161,7 +165,8 @@ impl Images {
         Ok(self)
     }
 
-    /// Every image the run needs, once each.
+    /// Every image the run needs, once each. Keycloak's is not among them: it is needed only at a run's first
+    /// Keycloak case, and looked for then.
     pub fn all(&self) -> Vec<&Image> {
         let mut v = vec![&self.opensearch, &self.caddy, &self.browser];
         match &self.idp {

@@ -1,14 +1,16 @@
 //! Building the offline images (`cargo xtask images`): no registry is needed, so nothing is pulled. A Debian root
 //! filesystem from `debootstrap` (Debian's package mirror, as apt uses) becomes the base image; each image's
 //! Dockerfile (`compose/images/<name>/`) adds to it what the machine's registries give: OpenSearch and its security
-//! plugin from Maven Central with a Java runtime, Caddy, Chromium and chromedriver from Debian, and the harness's
-//! own binary for the stand-ins.
+//! plugin from Maven Central with a Java runtime, Keycloak's distribution from Maven Central (built as the native
+//! backend builds it) with a Java runtime, Caddy, Chromium and chromedriver from Debian, and the harness's own
+//! binary for the stand-ins.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::images::{Image, Images};
+use crate::keycloak;
 use crate::opensearch::{self, Distribution};
 
 /// The base every local image starts from.
@@ -27,6 +29,8 @@ pub enum BuildError {
     Jdk(#[from] opensearch::JdkError),
     #[error("{0}")]
     Distribution(#[from] opensearch::DistributionError),
+    #[error("{0}")]
+    Keycloak(#[from] keycloak::DistributionError),
     #[error("{0} not found: install Debian's `{1}` (cargo xtask images says how)")]
     Missing(&'static str, &'static str),
 }
@@ -38,14 +42,18 @@ pub enum Local {
     Caddy,
     Browser,
     StandIns,
+    /// A stand-in for the official `quay.io/keycloak/keycloak` image: the real Keycloak, from the native backend's
+    /// cached build.
+    Keycloak,
 }
 
 impl Local {
-    pub const ALL: [Local; 4] = [
+    pub const ALL: [Local; 5] = [
         Local::Opensearch,
         Local::Caddy,
         Local::Browser,
         Local::StandIns,
+        Local::Keycloak,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +62,7 @@ impl Local {
             Local::Caddy => "caddy",
             Local::Browser => "browser",
             Local::StandIns => "stand-ins",
+            Local::Keycloak => "keycloak",
         }
     }
 
@@ -63,6 +72,7 @@ impl Local {
             Local::Caddy => include_str!("../../../compose/images/caddy/Dockerfile"),
             Local::Browser => include_str!("../../../compose/images/browser/Dockerfile"),
             Local::StandIns => include_str!("../../../compose/images/stand-ins/Dockerfile"),
+            Local::Keycloak => include_str!("../../../compose/images/keycloak/Dockerfile"),
         }
     }
 
@@ -75,6 +85,7 @@ impl Local {
                 super::images::IdpImages::Embedded(i) => i.clone(),
                 _ => Image::new("sso-harness/stand-ins", "latest"),
             },
+            Local::Keycloak => images.keycloak.clone(),
         }
     }
 }
@@ -262,6 +273,25 @@ async fn fill(
                 strip.arg("--strip-debug").arg(&to);
                 run(strip).await?;
             }
+        }
+        Local::Keycloak => {
+            // The distribution and Java runtime the native backend runs Keycloak with (with the default OpenSearch):
+            // already `kc.sh build`-ed with `keycloak::distribution::BUILD_OPTIONS`, so the image's `start` with
+            // those options does not build again.
+            let cache = crate::cache::dir();
+            let jdk = opensearch::jdk_for_keytool(&cache).await?;
+            let dist =
+                keycloak::Distribution::ensure(keycloak::DEFAULT_VERSION, &cache, &jdk, progress)
+                    .await?;
+            let home = dir.join("keycloak");
+            copy_tree(&dist.home, &home).await?;
+            // As the official image has it: a data folder with the import folder, and the whole install writable
+            // by group 0 (here, not in a layer of the image: a `RUN chmod -R` would copy the install once more).
+            std::fs::create_dir_all(home.join("data/import"))?;
+            let mut chmod = Command::new("chmod");
+            chmod.args(["-R", "g+rwX"]).arg(&home);
+            run(chmod).await?;
+            copy_tree(&jdk.home, &dir.join("jdk")).await?;
         }
         Local::Caddy | Local::Browser => {}
     }

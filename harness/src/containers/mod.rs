@@ -2,13 +2,15 @@
 //! the official images by default, or the ones `cargo xtask images` builds here (`--images local`).
 //!
 //! `services` describes each service (pure, in `spec`'s terms; the compose bundles read the same descriptions), `component` turns a
-//! description into a running container, `authentik` runs the real IdP, and `stack` carries out `plan::Plan`
-//! with them.
+//! description into a running container, `authentik` and `keycloak` run the real IdPs, `caddy` leads the IdP's
+//! name elsewhere in the running Caddy, and `stack` carries out `plan::Plan` with them.
 
 mod authentik;
+mod caddy;
 mod component;
 pub mod docker;
 pub mod images;
+mod keycloak;
 pub mod local;
 pub mod services;
 mod spec;
@@ -23,11 +25,6 @@ pub use stack::{Options, Stack, Timings};
 pub enum ContainersError {
     #[error("{0}")]
     Docker(#[from] docker::DockerError),
-    /// A `stack.idp: keycloak` case: this backend does not run Keycloak's image yet (the native backend does).
-    #[error(
-        "the containers backend does not run Keycloak yet: run this case on the native backend (`--backend native`)"
-    )]
-    NoKeycloak,
     #[error(
         "image(s) not in the Docker engine: {missing}; build them with `cargo xtask images{hint}`"
     )]
@@ -49,6 +46,10 @@ pub enum ContainersError {
         limit: Duration,
         tail: String,
     },
+    #[error("{why}; the end of Caddy's log:\n{tail}")]
+    CaddyReload { why: String, tail: String },
+    #[error("{0}")]
+    KeycloakAdmin(#[from] crate::keycloak::AdminError),
     #[error("authentik did not apply the blueprint (exit {code:?}):\n{output}")]
     Blueprint { code: Option<i64>, output: String },
     #[error("{name}'s address {ip:?}: {source}")]

@@ -38,16 +38,35 @@ pub const POSTGRES_PASSWORD: &str = "postgres_password";
 pub const KEYCLOAK_ADMIN_SECRET: &str = "keycloak_admin_client_secret";
 /// Where the official Keycloak image imports realms from at start (`--import-realm`).
 pub const KEYCLOAK_IMPORT: &str = "/opt/keycloak/data/import";
+/// Keycloak's heap in a container: kc.sh's own default outside one (the native backend's).
+pub const KEYCLOAK_HEAP: &str = "-Xms64m -Xmx512m";
 
 /// Caddy in front of the IdP and Dashboards: it answers their names (TLS with the run's site certificates).
+///
+/// A run's Caddy never restarts (the others reach it by its address), yet a Keycloak case leads the IdP's name
+/// elsewhere: so a run mounts Caddy's whole folder (a Caddyfile renamed into it is seen, where a file mounted on its
+/// own keeps the inode it was mounted with) and runs it with `--watch`, which reloads a changed Caddyfile within a
+/// second, with no admin endpoint (`admin off`). A bundle runs one case: the image's own command, file by file.
 pub fn caddy(image: &Image, hosts: &Hostnames, deploy: &Deploy) -> ServiceSpec {
-    let mut s = ServiceSpec::new(Service::Caddy, deploy, image)
-        .mount(
-            deploy.file("caddy/Caddyfile"),
-            format!("{CADDY_CONFIG}/Caddyfile"),
-        )
-        .mount(deploy.file("caddy/certs"), format!("{CADDY_CONFIG}/certs"))
-        .ready_on(Stream::Stderr, "serving initial configuration");
+    let mut s = ServiceSpec::new(Service::Caddy, deploy, image);
+    s = match deploy {
+        Deploy::Bundle => s
+            .mount(
+                deploy.file("caddy/Caddyfile"),
+                format!("{CADDY_CONFIG}/Caddyfile"),
+            )
+            .mount(deploy.file("caddy/certs"), format!("{CADDY_CONFIG}/certs")),
+        Deploy::Run(_) => s.mount(deploy.file("caddy"), CADDY_CONFIG).command([
+            "caddy",
+            "run",
+            "--config",
+            &format!("{CADDY_CONFIG}/Caddyfile"),
+            "--adapter",
+            "caddyfile",
+            "--watch",
+        ]),
+    };
+    s = s.ready_on(Stream::Stderr, "serving initial configuration");
     s.publish = vec![443];
     s.aliases = vec![hosts.idp.clone(), hosts.dashboards.clone()];
     s.aliases_note = Some(
@@ -202,12 +221,16 @@ pub fn embedded_idp(image: &Image, run: &Run) -> ServiceSpec {
     s
 }
 
-/// The real Keycloak (`quay.io/keycloak/keycloak`): Caddy forwards the IdP's name to its plain HTTP port 8080 for
-/// a Keycloak case. The configuration path is the native backend's — the case's rendered realm
-/// (`render::keycloak`, `keycloak/realm.json`) — read by `--import-realm` at start; `--hostname` pins the issuer
-/// to the IdP's public origin, forwarded headers come from Caddy, and the admin is a bootstrap client. The
-/// options the native build fixes (`kc.sh build`) are given to `start`, which builds first in the image. Ready
-/// when `/health/ready` on the management port (9000) answers.
+/// The real Keycloak (`quay.io/keycloak/keycloak`, or the local stand-in for that image): Caddy forwards the IdP's
+/// name to its plain HTTP port 8080 for a Keycloak case. The configuration path is the native backend's — the
+/// case's rendered realm (`render::keycloak`, `keycloak/realm.json`): a bundle's Keycloak reads it with
+/// `--import-realm` at start; a run's serves every Keycloak case of the run and gets each case's realm over the
+/// admin REST API, as natively (`keycloak::Admin`, through the published 8080). `--hostname` pins the issuer to the
+/// IdP's public origin, forwarded headers come from Caddy, and the admin is a bootstrap client. The options the
+/// native build fixes (`kc.sh build`) are given to `start`, which builds first in the official image (the local one
+/// is built with them: no rebuild). The heap is kc.sh's outside a container (the native backend's): in one, kc.sh
+/// would size it from the container's memory, which no limit bounds. Ready when `/health/ready` on the management
+/// port (9000) answers.
 pub fn keycloak(image: &Image, idp_url: &str, deploy: &Deploy) -> ServiceSpec {
     let import = std::path::Path::new(paths::KEYCLOAK_REALM)
         .parent()
@@ -224,13 +247,20 @@ pub fn keycloak(image: &Image, idp_url: &str, deploy: &Deploy) -> ServiceSpec {
         "--http-enabled=true".to_owned(),
         format!("--hostname={idp_url}"),
         "--proxy-headers=xforwarded".to_owned(),
-        "--import-realm".to_owned(),
     ]);
-    let mut s = ServiceSpec::new(Service::Keycloak, deploy, image)
-        .mount(deploy.file(&import), KEYCLOAK_IMPORT)
-        .mount_note(
-            "Keycloak imports this realm (its roles, groups, users and the client) at start.",
-        )
+    let mut s = ServiceSpec::new(Service::Keycloak, deploy, image);
+    match deploy {
+        Deploy::Bundle => {
+            args.push("--import-realm".to_owned());
+            s = s.mount(deploy.file(&import), KEYCLOAK_IMPORT).mount_note(
+                "Keycloak imports this realm (its roles, groups, users and the client) at start.",
+            );
+        }
+        // The harness's admin calls go to it directly, as natively.
+        Deploy::Run(_) => s.publish = vec![8080],
+    }
+    s = s
+        .env("JAVA_OPTS_KC_HEAP", KEYCLOAK_HEAP)
         .env(
             "KC_BOOTSTRAP_ADMIN_CLIENT_ID",
             crate::keycloak::node::ADMIN_CLIENT_ID,
@@ -418,6 +448,47 @@ mod tests {
             s
         };
         assert_eq!(without_places(bundle), without_places(run));
+    }
+
+    #[test]
+    fn a_run_reloads_caddy_in_place_and_sends_keycloak_its_realms_over_rest() {
+        let secrets = Secrets::from_seed([7; 32]);
+        let r = Deploy::Run(run(&secrets));
+        let hosts = Hostnames::default();
+        let image = Image::new("caddy", "2.10");
+        // A run's Caddy: its folder, so that a Caddyfile renamed into it is seen, and `--watch` to reload it.
+        let caddy = caddy(&image, &hosts, &r);
+        assert_eq!(caddy.mounts.len(), 1);
+        assert_eq!(
+            caddy.mounts[0].source,
+            Source::Host("/run/files-2/caddy".into())
+        );
+        assert_eq!(caddy.mounts[0].target, CADDY_CONFIG);
+        assert_eq!(caddy.command.last().map(String::as_str), Some("--watch"));
+        // A bundle's: the image's own command, file by file.
+        let bundled = super::caddy(&image, &hosts, &Deploy::Bundle);
+        assert!(bundled.command.is_empty());
+        assert_eq!(bundled.mounts.len(), 2);
+
+        let image = Image::new("quay.io/keycloak/keycloak", "26.7.3");
+        let url = "https://idp.sso.test";
+        let run = keycloak(&image, url, &r);
+        assert!(run.mounts.is_empty() && !run.command.contains(&"--import-realm".to_owned()));
+        assert_eq!(run.publish, [8080], "the harness's admin calls");
+        let bundle = keycloak(&image, url, &Deploy::Bundle);
+        assert_eq!(bundle.mounts[0].target, KEYCLOAK_IMPORT);
+        assert!(bundle.command.contains(&"--import-realm".to_owned()) && bundle.publish.is_empty());
+        for s in [&run, &bundle] {
+            assert!(
+                s.command.contains(&"--db=dev-file".to_owned()),
+                "the build's options"
+            );
+            assert!(
+                s.env
+                    .iter()
+                    .any(|v| v.name == "JAVA_OPTS_KC_HEAP" && v.value == KEYCLOAK_HEAP)
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! A run's stack in containers: Caddy, OpenSearch, the IdP, Dashboards and the browser on a network of the run's
 //! own, each from its description in `services`. Caddy starts first and never restarts: the others find
 //! `idp.sso.test` and `dashboards.sso.test` at its address (`extra_hosts`), as the browser does
-//! (`--host-resolver-rules`). Between cases the security configuration goes over the REST API; a component whose
-//! own files change gets a new container (and a new log), as `plan::Plan` says.
+//! (`--host-resolver-rules`); a case whose Caddyfile leads the IdP's name elsewhere (to Keycloak, and back) has it
+//! reloaded in place (`caddy::reload`). Between cases the security configuration goes over the REST API; a
+//! component whose own files change gets a new container (and a new log), as `plan::Plan` says. Keycloak starts at
+//! the run's first Keycloak case and serves the rest of them, each case's realm over its admin API.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,13 +15,14 @@ use super::authentik::{self, Authentik};
 use super::component::{self, Running};
 use super::docker::{self, Network};
 use super::images::{self, IdpImages, Images};
+use super::keycloak::Keycloak;
 use super::services::{self, Deploy, IMAGE_UID, Run, Service};
 use crate::browser;
 use crate::opensearch::{self, Trust};
 use crate::plan::{self, Plan};
 use crate::render::RunFiles;
 use crate::run::StackError;
-use crate::scenario::Case;
+use crate::scenario::{Case, IdpProfile};
 use crate::stack::RunContext;
 use crate::topology::Topology;
 
@@ -37,6 +40,8 @@ pub struct Options {
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
     pub opensearch_boot: Duration,
+    /// Keycloak's container start to ready, when a case used it.
+    pub keycloak_boot: Duration,
 }
 
 /// The IdP's containers.
@@ -83,7 +88,12 @@ pub struct Stack {
     browser: Running,
     opensearch: Option<Running>,
     idp: Option<Idp>,
+    /// Keycloak, started by the first case that uses it and kept for the rest of the run.
+    keycloak: Option<Keycloak>,
     dashboards: Option<Running>,
+    /// Caddy's mounted folder, and the Caddyfile it serves now (a Keycloak case's leads the IdP's name to Keycloak).
+    caddy_dir: PathBuf,
+    caddyfile: String,
     /// What each component serves now (`plan`: the one place that decides what a case restarts).
     serving: plan::Serving,
     /// What the node has been given over REST (`opensearch::Dynamic`: loggers and dynamic settings, which a case
@@ -124,6 +134,7 @@ impl Stack {
         let context = RunContext::new(Topology::containers(
             &services::container_name(&run, Service::Idp),
             &services::container_name(&run, Service::Dashboards),
+            &services::container_name(&run, Service::Keycloak),
         ))?;
         let files = context.render(case)?;
         let dir = options.run_dir.join("files-0");
@@ -167,7 +178,10 @@ impl Stack {
             browser,
             opensearch: None,
             idp: None,
+            keycloak: None,
             dashboards: None,
+            caddy_dir: dir.join("caddy"),
+            caddyfile: caddyfile(&files),
             serving: plan::Serving::default(),
             dynamic: Default::default(),
             current: None,
@@ -187,12 +201,19 @@ impl Stack {
         case: &Case,
         progress: &dyn Fn(&str),
     ) -> Result<(RunFiles, Vec<String>), ContainersError> {
-        if case.document.stack.idp == crate::scenario::IdpProfile::Keycloak {
-            return Err(ContainersError::NoKeycloak);
-        }
         let files = self.context.render(case)?;
         let keys = plan::Keys::of(case);
-        let plan = Plan::between(&self.serving, &keys);
+        let keycloak_case = case.document.stack.idp == IdpProfile::Keycloak;
+        let plan = match Plan::between(&self.serving, &keys) {
+            // A Keycloak case leaves the run's other IdP as it is (Caddy leads the IdP's name away from it): what
+            // it serves is still what the plan compares the next case of that IdP with.
+            plan if keycloak_case => Plan { idp: None, ..plan },
+            plan => plan,
+        };
+        let mut restarted = plan.restarts();
+        if keycloak_case && self.keycloak.is_none() {
+            super::keycloak::ensure_image(&self.images.keycloak).await?;
+        }
         if plan.opensearch.is_some() {
             progress(&format!("starting OpenSearch ({})", self.images.opensearch));
             if let Some(old) = self.opensearch.take() {
@@ -262,6 +283,30 @@ impl Stack {
             }
             self.serving.idp = Some(keys.idp.clone());
         }
+        if let Some(realm) = files.keycloak_realm() {
+            if self.keycloak.is_none() {
+                progress(&format!("starting Keycloak ({})", self.images.keycloak));
+                let run_dir = self.run_dir.clone();
+                let kc = Keycloak::start(
+                    &self.images.keycloak,
+                    &self.context.topology.idp_url(),
+                    &self.site(&run_dir),
+                    &self.network,
+                )
+                .await?;
+                self.timings.keycloak_boot += kc.started_in;
+                self.keycloak = Some(kc);
+                restarted.push("Keycloak: not running".to_owned());
+            }
+            let kc = self.keycloak.as_mut().expect("started above");
+            kc.apply(realm).await?;
+        }
+        // After the IdP is in place, before Dashboards (whose start reads the IdP's discovery through Caddy).
+        let wanted = caddyfile(&files);
+        if wanted != self.caddyfile {
+            super::caddy::reload(&self.caddy, &self.caddy_dir, &wanted).await?;
+            self.caddyfile = wanted;
+        }
         if plan.dashboards.is_some() {
             progress("starting Dashboards");
             if let Some(old) = self.dashboards.take() {
@@ -279,7 +324,7 @@ impl Stack {
             self.serving.dashboards = Some(keys.dashboards.clone());
         }
         self.current = Some((case.clone(), files.clone()));
-        Ok((files, plan.restarts()))
+        Ok((files, restarted))
     }
 
     /// The run as a description of a container with its files in `files` needs it.
@@ -372,6 +417,7 @@ impl Stack {
             .into_iter()
             .chain(self.opensearch.as_ref())
             .chain(self.idp.iter().flat_map(Idp::running))
+            .chain(self.keycloak.as_ref().map(|k| &k.running))
             .chain(self.dashboards.as_ref())
     }
 
@@ -416,6 +462,7 @@ impl Stack {
             Some(self.browser),
             self.dashboards,
             self.opensearch,
+            self.keycloak.map(|k| k.running),
             Some(self.caddy),
         ]
         .into_iter()
@@ -427,6 +474,11 @@ impl Stack {
             idp.remove().await;
         }
     }
+}
+
+/// The Caddyfile of a case's files.
+fn caddyfile(files: &RunFiles) -> String {
+    files.0.get("caddy/Caddyfile").cloned().unwrap_or_default()
 }
 
 /// Local images are never pulled (there is nowhere to pull them from): says how to build a missing one instead of

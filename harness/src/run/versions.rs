@@ -76,8 +76,8 @@ pub struct Offer {
     pub dashboards: DashboardsOffer,
     /// How reports name the IdP.
     pub idp: String,
-    /// How reports name Keycloak, for a case with `stack.idp: keycloak` (`None`: the backend has none).
-    pub keycloak: Option<String>,
+    /// How reports name Keycloak, for a case with `stack.idp: keycloak` (both backends run the real one).
+    pub keycloak: String,
 }
 
 impl Offer {
@@ -97,7 +97,7 @@ impl Offer {
                     .into(),
             dashboards: DashboardsOffer::stand_in(),
             idp: crate::idp::NAME.to_owned(),
-            keycloak: Some(crate::keycloak::name(crate::keycloak::DEFAULT_VERSION)),
+            keycloak: crate::keycloak::name(crate::keycloak::DEFAULT_VERSION),
         }
     }
 }
@@ -152,15 +152,6 @@ pub fn decide(case: &Case, offer: &Offer) -> Decision {
             .dashboards
             .as_deref()
             .and_then(|r| dashboards_unmet(r, &offer.dashboards)),
-        // A backend without Keycloak (the containers one, for now) does not run a Keycloak case: it is not run
-        // there, with why — not an error in every nightly cell.
-        (stack.idp == crate::scenario::IdpProfile::Keycloak && offer.keycloak.is_none()).then(|| {
-            format!(
-                "needs Keycloak (stack.idp: keycloak), which this backend does not run (it runs {}): run it with \
-                 `--backend native`",
-                offer.idp
-            )
-        }),
     ]
     .into_iter()
     .flatten()
@@ -169,8 +160,8 @@ pub fn decide(case: &Case, offer: &Offer) -> Decision {
         ran_on: RanOn {
             opensearch: opensearch.clone(),
             dashboards,
-            idp: match (stack.idp, &offer.keycloak) {
-                (crate::scenario::IdpProfile::Keycloak, Some(k)) => k.clone(),
+            idp: match stack.idp {
+                crate::scenario::IdpProfile::Keycloak => offer.keycloak.clone(),
                 _ => offer.idp.clone(),
             },
         },
@@ -341,7 +332,7 @@ mod tests {
             opensearch_missing: "cannot fetch {version}".into(),
             dashboards: DashboardsOffer::stand_in(),
             idp: "authentik (embedded profile)".into(),
-            keycloak: None,
+            keycloak: "Keycloak 26.7.3".into(),
         }
     }
 
@@ -356,28 +347,19 @@ mod tests {
             opensearch_missing: String::new(),
             dashboards: DashboardsOffer::Real(dashboards.into()),
             idp: "authentik 2025.12.4".into(),
-            keycloak: None,
+            keycloak: "Keycloak 26.7.3".into(),
         }
     }
 
     #[test]
-    fn a_keycloak_case_is_not_run_where_the_backend_has_no_keycloak() {
+    fn a_keycloak_case_runs_on_keycloak_on_either_backend() {
         let kc = case("stack: { idp: keycloak }");
-        let d = decide(&kc, &containers("3.2.0", "3.2.0"));
-        let why = d.not_run.expect("not run");
-        assert!(
-            why.contains("needs Keycloak") && why.contains("--backend native"),
-            "{why}"
-        );
-        let mut native = native_like(None);
-        native.keycloak = Some("Keycloak 26.7.3".into());
-        let d = decide(&kc, &native);
-        assert_eq!(d.not_run, None);
-        assert_eq!(d.ran_on.idp, "Keycloak 26.7.3");
-        assert_eq!(
-            decide(&case(""), &containers("3.2.0", "3.2.0")).not_run,
-            None
-        );
+        for offer in [containers("3.2.0", "3.2.0"), native_like(None)] {
+            let d = decide(&kc, &offer);
+            assert_eq!(d.not_run, None);
+            assert_eq!(d.ran_on.idp, "Keycloak 26.7.3");
+            assert_eq!(decide(&case(""), &offer).ran_on.idp, offer.idp);
+        }
     }
 
     #[test]

@@ -82,7 +82,7 @@ impl Backend {
             names.push(offer.idp.clone());
         }
         if cases.iter().any(keycloak) {
-            names.push(offer.keycloak.unwrap_or_else(|| "Keycloak".into()));
+            names.push(offer.keycloak);
         }
         names.join(", ")
     }
@@ -131,7 +131,7 @@ impl Backend {
                     DashboardsImage::Official(i) => DashboardsOffer::Real(i.tag.clone()),
                 },
                 idp,
-                keycloak: None,
+                keycloak: crate::keycloak::name(&images.keycloak.tag),
             },
         }
     }

@@ -6,7 +6,7 @@ use crate::browser;
 use crate::containers::authentik;
 use crate::containers::images::{DashboardsImage, IdpImages};
 use crate::run::StackError;
-use crate::scenario::Case;
+use crate::scenario::{Case, IdpProfile};
 use crate::secrets::Secrets;
 use crate::topology::Topology;
 
@@ -93,10 +93,26 @@ impl crate::run::Target for Stack {
             .map_or_else(Vec::new, |r| r.log.since(offset))
     }
 
-    /// The embedded IdP hands the harness the tokens it issued (a file per user). The real authentik does not: the
-    /// harness logs the user in once more through authentik's headless API, with the relying party's client, and
-    /// reads the token it gets.
+    /// The embedded IdP hands the harness the tokens it issued (a file per user). The real authentik and Keycloak
+    /// do not: the harness logs the user in once more with no browser (authentik's headless API; Keycloak's login
+    /// form), with the relying party's client, through Caddy's published port, and reads the token it gets.
     async fn last_id_token(&self, user: &str) -> Option<String> {
+        if let Some((case, files)) = &self.current
+            && case.document.stack.idp == IdpProfile::Keycloak
+        {
+            let newest = self.run_dir.join(format!("files-{}", self.generation));
+            return crate::stack::headless::keycloak(
+                &self.context.topology,
+                &self.context.certs.ca_cert,
+                &self.context.secrets,
+                case,
+                &authentik::scope(files, &newest),
+                user,
+                std::net::SocketAddr::from(([127, 0, 0, 1], self.caddy_port)),
+            )
+            .await
+            .ok();
+        }
         match &self.images.idp {
             IdpImages::Embedded(_) => {
                 std::fs::read_to_string(self.run_dir.join("tokens").join(format!("{user}.jwt")))
