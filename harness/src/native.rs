@@ -496,22 +496,11 @@ impl crate::run::Target for Stack {
             // Keycloak hands the harness no token: the user logs in once more, headless, as the relying party.
             Some(case) if case.document.stack.idp == IdpProfile::Keycloak => {
                 let files = self.context.render(case).ok()?;
-                let dir = self.run_dir.join("dashboards");
-                let scope = stand_in::Config::from_yaml(files.dashboards_yml(), &dir)
+                let scope = crate::stack::headless::dashboards_scope(&files, &self.run_dir);
+                let caddy = SocketAddr::from(([127, 0, 0, 1], self.context.topology.https_port));
+                crate::stack::headless::id_token(&self.context, caddy, case, &scope, user)
+                    .await
                     .ok()
-                    .and_then(|c| c.openid)
-                    .map_or_else(|| "openid profile email".to_owned(), |o| o.scope);
-                crate::stack::headless::keycloak(
-                    &self.context.topology,
-                    &self.context.certs.ca_cert,
-                    &self.context.secrets,
-                    case,
-                    &scope,
-                    user,
-                    SocketAddr::from(([127, 0, 0, 1], self.context.topology.https_port)),
-                )
-                .await
-                .ok()
             }
             _ => self.idp.last_id_token(user),
         }

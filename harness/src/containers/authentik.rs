@@ -145,24 +145,9 @@ pub async fn id_token(
     caddy_port: u16,
     user: &str,
 ) -> Option<String> {
-    crate::stack::headless::login(
-        &context.topology,
-        &context.certs.ca_cert,
-        &context.secrets,
-        case,
-        &scope(files, files_dir),
-        user,
-        std::net::SocketAddr::from(([127, 0, 0, 1], caddy_port)),
-    )
-    .await
-    .ok()
-}
-
-/// The scope Dashboards asks the IdP for: its own setting, where its yml reads here from `files_dir` (a `root_ca`
-/// path is the container's: then the default scope).
-pub fn scope(files: &RunFiles, files_dir: &Path) -> String {
-    crate::stand_in::Config::from_yaml(files.dashboards_yml(), &files_dir.join("dashboards"))
+    let scope = crate::stack::headless::dashboards_scope(files, files_dir);
+    let caddy = std::net::SocketAddr::from(([127, 0, 0, 1], caddy_port));
+    crate::stack::headless::id_token(context, caddy, case, &scope, user)
+        .await
         .ok()
-        .and_then(|c| c.openid)
-        .map_or_else(|| "openid profile email".to_owned(), |o| o.scope)
 }

@@ -215,23 +215,15 @@ impl Stack {
         }
     }
 
-    /// A login of `user` with no browser (`headless::login`) through the stack's Caddy, with the default scope
+    /// A login of `user` with no browser (`headless::id_token`, either IdP) through the stack's Caddy, with the default scope
     /// of Dashboards' OpenID client: the protocol's own cost, for `bench`.
     pub async fn headless_login(&self, case: &Case, user: &str) -> Result<String, StackError> {
         let (context, caddy_port) = match self {
             Stack::Native(s) => (&s.context, s.context.topology.https_port),
             Stack::Containers(s) => (&s.context, s.caddy_port()),
         };
-        Ok(super::headless::login(
-            &context.topology,
-            &context.certs.ca_cert,
-            &context.secrets,
-            case,
-            "openid profile email",
-            user,
-            std::net::SocketAddr::from(([127, 0, 0, 1], caddy_port)),
-        )
-        .await?)
+        let caddy = std::net::SocketAddr::from(([127, 0, 0, 1], caddy_port));
+        Ok(super::headless::id_token(context, caddy, case, "openid profile email", user).await?)
     }
 
     /// Stops everything the stack started.

@@ -101,17 +101,11 @@ impl crate::run::Target for Stack {
             && case.document.stack.idp == IdpProfile::Keycloak
         {
             let newest = self.run_dir.join(format!("files-{}", self.generation));
-            return crate::stack::headless::keycloak(
-                &self.context.topology,
-                &self.context.certs.ca_cert,
-                &self.context.secrets,
-                case,
-                &authentik::scope(files, &newest),
-                user,
-                std::net::SocketAddr::from(([127, 0, 0, 1], self.caddy_port)),
-            )
-            .await
-            .ok();
+            let scope = crate::stack::headless::dashboards_scope(files, &newest);
+            let caddy = std::net::SocketAddr::from(([127, 0, 0, 1], self.caddy_port));
+            return crate::stack::headless::id_token(&self.context, caddy, case, &scope, user)
+                .await
+                .ok();
         }
         match &self.images.idp {
             IdpImages::Embedded(_) => {
