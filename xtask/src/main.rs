@@ -44,11 +44,32 @@ fn stamp() -> u64 {
 
 /// Resolves on Ctrl-C or SIGTERM: every command that starts the stack stops it on either.
 async fn shutdown() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("a SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    Shutdown::listen().requested().await
+}
+
+/// Ctrl-C and SIGTERM, listened for from the moment this is made (inside the runtime) — so a signal that comes
+/// between two waits is kept for the next one. `up` waits twice (while starting, then once up): with a new
+/// listener for the second wait, a Ctrl-C right after "is up" was taken by tokio's handler and heard by no one,
+/// and `up` ran on (CI caught it: `up_stops_everything`, "did not exit within 30 s of Ctrl-C").
+struct Shutdown {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> Shutdown {
+        use tokio::signal::unix::{SignalKind, signal};
+        Shutdown {
+            interrupt: signal(SignalKind::interrupt()).expect("a SIGINT handler"),
+            terminate: signal(SignalKind::terminate()).expect("a SIGTERM handler"),
+        }
+    }
+
+    async fn requested(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 

@@ -46,6 +46,7 @@ pub fn run(
     let opensearch_version = harness::run::versions::decide(&case, &backend.offer()).opensearch;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        let mut stop = crate::Shutdown::listen();
         let started = async {
             let mut stack = backend
                 .start(&case, &opensearch_version, &run_dir, &progress)
@@ -60,7 +61,7 @@ pub fn run(
                 (stack, None) => stack,
                 (_, Some(r)) => bail!("{} refused to start: {}", r.component, r.message),
             },
-            _ = crate::shutdown() => {
+            _ = stop.requested() => {
                 backend.remove_leftovers().await.map_err(|e| anyhow!("{e}"))?;
                 spinner.finish_and_clear();
                 eprintln!("interrupted while starting");
@@ -69,7 +70,7 @@ pub fn run(
         };
         spinner.finish_and_clear();
         print_summary(&case, &stack, &what, &run_dir);
-        crate::shutdown().await;
+        stop.requested().await;
         eprintln!("\nstopping");
         stack.stop().await;
         Ok(ExitCode::SUCCESS)
