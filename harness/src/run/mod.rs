@@ -185,27 +185,30 @@ async fn judged(
     // An IdP that refused the login issued no token to it. Keycloak and the real authentik are asked again,
     // headless, with the user's own password: that token is not the case's (a wrong password's case got none).
     let refused_by_idp = seen.login == Some(Outcome::IdpError);
-    seen.token = match first_user {
-        _ if refused_by_idp => None,
-        Some(u) => stack
-            .last_id_token(&u)
-            .await
-            .map(|t| observe::token_shape(&t, Some(&stack.certs().idp_encryption.key))),
-        None => None,
+    let token = async {
+        match first_user {
+            _ if refused_by_idp => None,
+            Some(u) => stack
+                .last_id_token(&u)
+                .await
+                .map(|t| observe::token_shape(&t, Some(&stack.certs().idp_encryption.key))),
+            None => None,
+        }
     };
+    let log = settled_log(
+        || stack.opensearch_log_since(node_offset),
+        case.expect
+            .opensearch_log
+            .as_ref()
+            .map_or(&[][..], |l| &l.contains[..]),
+    );
+    // Two waits that need nothing of each other: the token (from Keycloak or the real authentik, a headless login
+    // of up to half a second, which reaches only the IdP) and the node's log coming to rest (up to 300 ms quiet).
+    let (token, log) = tokio::join!(token, log);
+    seen.token = token;
+    seen.opensearch_log = observe::opensearch_lines(&log, redactor);
     // The browser's URL reaches result.json and results.json: redacted like the rest.
     seen.final_url = seen.final_url.map(|u| redactor.redact(&u));
-    seen.opensearch_log = observe::opensearch_lines(
-        &settled_log(
-            || stack.opensearch_log_since(node_offset),
-            case.expect
-                .opensearch_log
-                .as_ref()
-                .map_or(&[][..], |l| &l.contains[..]),
-        )
-        .await,
-        redactor,
-    );
     seen.dashboards_log = stack
         .dashboards_log_since(dashboards_offset)
         .iter()
