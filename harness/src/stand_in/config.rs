@@ -217,26 +217,16 @@ impl Config {
                 });
             }
         };
-        let opensearch_request_timeout = match keys.get("opensearch.requestTimeout") {
-            None => 30_000,
-            Some(v) => v
-                .as_u64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                .ok_or(ConfigError::Type {
-                    key: "opensearch.requestTimeout".into(),
-                    expected: "a number of milliseconds",
-                })?,
-        };
-        let server_port = match keys.get("server.port") {
+        let opensearch_request_timeout = keys
+            .number("opensearch.requestTimeout", "a number of milliseconds")?
+            .unwrap_or(30_000);
+        let port = "a port number";
+        let server_port = match keys.number("server.port", port)? {
             None => 5601,
-            Some(v) => v
-                .as_u64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                .and_then(|p| u16::try_from(p).ok())
-                .ok_or(ConfigError::Type {
-                    key: "server.port".into(),
-                    expected: "a port number",
-                })?,
+            Some(p) => u16::try_from(p).map_err(|_| ConfigError::Type {
+                key: "server.port".into(),
+                expected: port,
+            })?,
         };
         Ok(Config {
             auth,

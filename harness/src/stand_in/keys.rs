@@ -91,6 +91,26 @@ impl Keys {
         }
     }
 
+    /// A whole number; OSD's schema also accepts one written as a string (`"5601"`). `expected` names it in the
+    /// error.
+    pub(super) fn number(
+        &self,
+        key: &str,
+        expected: &'static str,
+    ) -> Result<Option<u64>, ConfigError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .map(Some)
+                .ok_or(ConfigError::Type {
+                    key: key.into(),
+                    expected,
+                }),
+        }
+    }
+
     /// A boolean; OSD's schema also accepts the strings `"true"` and `"false"`.
     pub(super) fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
         match self.get(key) {
