@@ -150,24 +150,33 @@ mod tests {
         v.as_object().expect("an object").clone()
     }
 
-    fn rules(
-        o: &Observation,
-        dashboards: &Map<String, Value>,
-        settings: &Map<String, Value>,
-    ) -> Vec<String> {
-        let c = Map::new();
-        diagnose(&Evidence {
+    /// The evidence of an authentik case with a public IdP certificate and no `config.yml` to speak of.
+    fn evidence<'a>(
+        o: &'a Observation,
+        dashboards: &'a Map<String, Value>,
+        settings: &'a Map<String, Value>,
+    ) -> Evidence<'a> {
+        static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+        Evidence {
             observed: o,
             idp: crate::scenario::IdpProfile::Authentik,
             idp_certificate: IdpCertificate::Public,
             openid: None,
             dashboards,
-            config: &c,
+            config: &EMPTY,
             opensearch_settings: settings,
-        })
-        .into_iter()
-        .map(|d| d.rule)
-        .collect()
+        }
+    }
+
+    fn rules(
+        o: &Observation,
+        dashboards: &Map<String, Value>,
+        settings: &Map<String, Value>,
+    ) -> Vec<String> {
+        diagnose(&evidence(o, dashboards, settings))
+            .into_iter()
+            .map(|d| d.rule)
+            .collect()
     }
 
     fn after_login(url: &str) -> Observation {
@@ -199,15 +208,7 @@ mod tests {
         };
         let settings = map(json!({"http.max_header_size": "4kb"}));
         let d = Map::new();
-        let e = Evidence {
-            observed: &o,
-            idp: crate::scenario::IdpProfile::Authentik,
-            idp_certificate: IdpCertificate::Public,
-            openid: None,
-            dashboards: &d,
-            config: &d,
-            opensearch_settings: &settings,
-        };
+        let e = evidence(&o, &d, &settings);
         let (summary, fix) = token_over_header_limit(&e).expect("fires");
         assert!(
             summary.contains("(`http.max_header_size`: `4kb`)"),
@@ -262,15 +263,7 @@ mod tests {
         let o = after_login("/app/home");
         let allow = map(json!({"opensearch.requestHeadersAllowlist": ["securitytenant"]}));
         let d = Map::new();
-        let e = Evidence {
-            observed: &o,
-            idp: crate::scenario::IdpProfile::Authentik,
-            idp_certificate: IdpCertificate::Public,
-            openid: None,
-            dashboards: &allow,
-            config: &d,
-            opensearch_settings: &d,
-        };
+        let e = evidence(&o, &allow, &d);
         let (summary, fix) = authorization_not_in_header_allowlist(&e).expect("fires");
         assert!(
             summary.contains("is [`securitytenant`], without `authorization`"),
